@@ -1,0 +1,60 @@
+"""``syncd`` command line: one module per sub-command, each with ``register(subparsers)``.
+
+Exit statuses shared by every command: 0 ok/converged, 1 alerts raised, 2 config or
+usage error, 3 a store failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from importlib import import_module
+
+from syncd import __version__
+
+# Order is the order of ``syncd --help``.
+_COMMAND_MODULES = (
+    "run",
+    "once",
+    "check_config",
+    "status",
+    "ledger",
+    "alerts",
+    "registries",
+    "demo",
+    "sandbox",
+)
+
+EXIT_OK = 0
+EXIT_ALERTS = 1
+EXIT_USAGE = 2
+EXIT_STORE_FAILED = 3
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="syncd",
+        description="Keep gift certificates in sync across 3dcart, BigCommerce and SFCC stores.",
+    )
+    parser.add_argument("--version", action="version", version=f"syncd {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in _COMMAND_MODULES:
+        import_module(f"syncd.cli.{name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,14 @@
+"""``syncd once``: one cycle of every group."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from syncd.cli._common import add_config_argument, not_available
+
+
+def register(sub: argparse._SubParsersAction[Any]) -> None:
+    parser = sub.add_parser("once", help="one cycle of every group")
+    add_config_argument(parser)
+    parser.set_defaults(handler=not_available("once", "issue 5 (reconciliation engine)"))

@@ -1,0 +1,178 @@
+"""The neutral model: plain, frozen data shared by connectors, ledger and planner.
+
+Connectors translate platform records into these types; the planner works only on
+them; the ledger stores and loads them. Money is ``Decimal`` quantised to the
+certificate's currency (:mod:`syncd.money`); datetimes are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    """Neutral certificate status (DESIGN.md §4.5)."""
+
+    ACTIVE = "active"
+    PENDING = "pending"
+    DISABLED = "disabled"
+    EXPIRED = "expired"
+
+    @property
+    def restrictiveness(self) -> int:
+        """Higher wins when several stores changed status in one window."""
+        return _RESTRICTIVENESS[self]
+
+    @property
+    def usable(self) -> bool:
+        return self in (Status.ACTIVE, Status.PENDING)
+
+
+_RESTRICTIVENESS = {Status.ACTIVE: 0, Status.PENDING: 1, Status.EXPIRED: 2, Status.DISABLED: 3}
+
+
+def most_restrictive(statuses: Iterable[Status]) -> Status:
+    return max(statuses, key=lambda s: s.restrictiveness)
+
+
+@dataclass(frozen=True, slots=True)
+class People:
+    """Who the certificate is from and for. Any field may be unknown on a platform."""
+
+    to_name: str | None = None
+    to_email: str | None = None
+    from_name: str | None = None
+    from_email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteCertificate:
+    """One certificate as one store holds it, normalised (a snapshot record)."""
+
+    store: str
+    remote_id: str  # BigCommerce id, SFCC merchant_id, 3dcart code
+    code: str | None  # plain code; None where the platform hides it (SFCC)
+    currency: str
+    amount: Decimal  # as issued
+    balance: Decimal
+    status: Status
+    masked_code: str | None = None
+    people: People = People()
+    message: str | None = None
+    expires_at: datetime | None = None
+    created_at: datetime | None = None
+    version: str | None = None  # optimistic-concurrency token (SFCC _resource_state)
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class NewCertificate:
+    """What to create on a store: the ledger's canonical state of one certificate."""
+
+    code: str
+    currency: str
+    amount: Decimal
+    balance: Decimal
+    status: Status = Status.ACTIVE
+    people: People = People()
+    message: str | None = None
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordProblem:
+    """A record of a listing that could not be understood (it is skipped, with an alert)."""
+
+    store: str
+    record_key: str  # whatever identifies it best: id, code, or "page N item M"
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListingPage:
+    """One page of a listing: the records understood and the ones skipped."""
+
+    records: tuple[RemoteCertificate, ...]
+    problems: tuple[RecordProblem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ListingEnd:
+    """Always the last item of a listing. ``complete`` is False when anything was
+    skipped, cut short, throttled or failed: such a listing never implies a deletion."""
+
+    complete: bool
+    reason: str | None = None
+    pages: int = 0
+    requests: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything one poll of one store returned (collected from a listing)."""
+
+    store: str
+    certificates: tuple[RemoteCertificate, ...]
+    complete: bool
+    reason: str | None = None
+    problems: tuple[RecordProblem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a store can do (DESIGN.md §4.10). The planner never plans past these."""
+
+    read_codes: bool = True
+    choose_code: bool = True
+    set_balance: bool = True
+    set_status: bool = True
+    delete: bool = True
+    has_status: bool = True  # False: disabled/expired are represented as balance 0 (3dcart)
+    has_expiry: bool = True
+    requires_people: bool = False  # BigCommerce: to/from names and emails are required
+    max_code_length: int | None = None
+    max_message_length: int | None = None
+    currencies: frozenset[str] | None = None  # None: any currency the store is configured for
+    registries: bool = False
+    lookup_code: bool = False  # can find a certificate by plain code (SFCC Shop API)
+
+    def can_hold_currency(self, currency: str) -> bool:
+        return self.currencies is None or currency in self.currencies
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerCertificate:
+    """Canonical state of one certificate, as the ledger knows it (planner input)."""
+
+    id: int
+    code: str | None  # None only for certificates whose code no store shows (SFCC-issued)
+    currency: str
+    amount: Decimal
+    balance: Decimal  # may be negative: a recorded overdraft
+    status: Status
+    masked_code: str | None = None
+    people: People = People()
+    message: str | None = None
+    expires_at: datetime | None = None
+    origin_store: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLink:
+    """A certificate as it exists on one store: the merge base for deltas (DESIGN.md §4.3)."""
+
+    certificate_id: int
+    store: str
+    remote_id: str
+    last_balance: Decimal | None  # last seen or written there
+    last_status: Status | None
+    version: str | None = None
+    last_seen_at: datetime | None = None
+    deleted: bool = False
+    unmirrorable: str | None = None  # why this store cannot hold it, if it cannot

@@ -1,0 +1,109 @@
+"""The one protocol every platform connector implements.
+
+A connector speaks HTTP to one store and translates to and from :mod:`syncd.model`.
+It knows nothing of the ledger or the planner. Errors leave it as :mod:`syncd.errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Protocol, runtime_checkable
+
+from syncd.model import (
+    Capabilities,
+    ListingEnd,
+    ListingPage,
+    NewCertificate,
+    RecordProblem,
+    RemoteCertificate,
+    Snapshot,
+    Status,
+)
+
+ListingItem = ListingPage | ListingEnd
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """One store. Every method may raise a :class:`syncd.errors.ConnectorError`."""
+
+    @property
+    def store(self) -> str:
+        """The store's configured name."""
+        ...
+
+    @property
+    def capabilities(self) -> Capabilities: ...
+
+    def list_certificates(self) -> AsyncIterator[ListingItem]:
+        """Every certificate of the store, page by page; the last item is a :class:`ListingEnd`.
+
+        A failure mid-listing does not raise: it ends the listing with ``complete=False``
+        and the reason, so the pages already read still count (but imply no deletion).
+        """
+        ...
+
+    async def get_certificate(self, remote_id: str) -> RemoteCertificate | None:
+        """One certificate by the store's own id, or None when it does not exist."""
+        ...
+
+    async def find_by_code(self, code: str) -> RemoteCertificate | None:
+        """One certificate by plain code (used before re-trying a create), None if absent.
+
+        Raises :class:`syncd.errors.Unsupported` where the platform cannot look codes up.
+        """
+        ...
+
+    async def create_certificate(self, cert: NewCertificate) -> RemoteCertificate:
+        """Create; never retried blindly (a lost answer is resolved by ``find_by_code``)."""
+        ...
+
+    async def update_certificate(
+        self,
+        current: RemoteCertificate,
+        *,
+        balance: Decimal | None = None,
+        status: Status | None = None,
+    ) -> RemoteCertificate:
+        """Set absolute values (safe to repeat); returns the state read back from the store."""
+        ...
+
+    async def delete_certificate(self, remote_id: str) -> None:
+        """Delete exactly one certificate. There is no way to delete many at once."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close the HTTP session."""
+        ...
+
+
+async def collect(store: str, listing: AsyncIterator[ListingItem]) -> Snapshot:
+    """Drain a listing into one :class:`Snapshot` (duplicates of a remote id make it incomplete)."""
+    records: dict[str, RemoteCertificate] = {}
+    problems: list[RecordProblem] = []
+    end: ListingEnd | None = None
+    async for item in listing:
+        if isinstance(item, ListingEnd):
+            end = item
+            break
+        problems.extend(item.problems)
+        for record in item.records:
+            if record.remote_id in records:
+                problems.append(
+                    RecordProblem(store, record.remote_id, "listed twice (listing shifted?)")
+                )
+            records[record.remote_id] = record
+    if end is None:
+        end = ListingEnd(complete=False, reason="listing ended without an end marker")
+    complete = end.complete and not problems
+    reason = end.reason
+    if end.complete and problems:
+        reason = f"{len(problems)} record(s) skipped"
+    return Snapshot(
+        store=store,
+        certificates=tuple(records.values()),
+        complete=complete,
+        reason=None if complete else reason,
+        problems=tuple(problems),
+    )
