@@ -1,0 +1,447 @@
+"""Machinery shared by the three sandbox stores: faults, stats, shopper routes, serving.
+
+Each platform module builds an ``aiohttp.web.Application`` with
+:func:`new_sandbox_app` (or by hand: ``sandbox_middleware(hooks)`` in its middlewares,
+then :func:`add_admin_routes`). The platform supplies two small objects:
+
+* :class:`PlatformHooks` — how the platform answers errors and throttling, and which of
+  its routes are list pages / single-certificate reads (faults need to know);
+* :class:`SandboxBackend` — the store's records as shopper routes see them (plain codes).
+
+Faults apply to platform routes only; ``/_sandbox/*`` is never faulted nor counted, so a
+test can always reconfigure or inspect a sandbox that is busy failing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, fields
+from decimal import Decimal
+from typing import Any, Protocol
+
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+
+from syncd.model import Status
+from syncd.money import MoneyError, format_money, parse_money
+
+SANDBOX_PREFIX = "/_sandbox/"
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CORRUPT_MONEY = "12,x"  # what a bad record's balance looks like: not a number anywhere
+
+
+@dataclass
+class Faults:
+    """Fault injection settings of one sandbox; mutable, changed at run time."""
+
+    latency_ms: float = 0.0  # added to every platform request (asyncio.sleep)
+    error_rate: float = 0.0  # fraction of platform requests answered 500 (platform-shaped body)
+    throttle_next: int = 0  # the next N platform requests are answered 429
+    throttle_headers: bool = True  # whether those 429s carry the platform's wait headers
+    drop_rate: float = 0.0  # connection closed before any answer (request NOT applied)
+    lost_response_rate: float = 0.0  # writes only: applied, then the connection is dropped
+    malformed_rate: float = 0.0  # list pages whose whole body is invalid JSON
+    bad_record_rate: float = 0.0  # list pages where one record has a corrupt balance ("12,x")
+    truncate_rate: float = 0.0  # list pages that silently drop their trailing half
+    redeem_on_read_rate: float = 0.0  # single GET: a shopper redeems part of the balance first
+    seed: int | None = None  # RNG seed for reproducible faults
+    rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.rng.seed(self.seed)
+
+    def roll(self, rate: float) -> bool:
+        """True with probability ``rate``; draws nothing when the rate is 0, so enabling
+        one fault does not shift the random sequence of the others."""
+        return rate > 0 and self.rng.random() < rate
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if k != "rng"}
+
+    def update(self, changes: dict[str, Any]) -> None:
+        """Apply a partial update, all or nothing. Raises ``ValueError`` naming the bad key."""
+        checked = {key: _check_fault(key, value) for key, value in changes.items()}
+        for key, value in checked.items():
+            setattr(self, key, value)
+        if "seed" in checked:
+            self.rng.seed(self.seed)
+
+    def clear(self) -> None:
+        """Back to no faults at all (the seed is kept)."""
+        self.update({f.name: f.default for f in fields(self) if f.name not in ("rng", "seed")})
+
+
+_RATE_FIELDS = frozenset(
+    f.name for f in fields(Faults) if f.name.endswith("_rate") or f.name == "latency_ms"
+)
+
+
+def _check_fault(key: str, value: Any) -> Any:
+    if key in _RATE_FIELDS:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"fault {key!r} must be a number, got {value!r}")
+        if value < 0 or (key != "latency_ms" and value > 1):
+            raise ValueError(f"fault {key!r} out of range: {value!r}")
+        return float(value)
+    if key == "throttle_next":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"fault 'throttle_next' must be an integer >= 0, got {value!r}")
+        return value
+    if key == "throttle_headers":
+        if not isinstance(value, bool):
+            raise ValueError(f"fault 'throttle_headers' must be true or false, got {value!r}")
+        return value
+    if key == "seed":
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ValueError(f"fault 'seed' must be an integer or null, got {value!r}")
+        return value
+    raise ValueError(f"unknown fault field: {key!r}")
+
+
+class SandboxStats:
+    """Counts of platform requests by ``"METHOD /route-pattern"`` and by outcome.
+
+    Outcomes are the HTTP status as a string (``"200"``), or ``"dropped"`` /
+    ``"lost_response"`` when the connection was closed on purpose.
+    """
+
+    def __init__(self) -> None:
+        self.by_route: Counter[str] = Counter()
+        self.by_status: Counter[str] = Counter()
+        self.total = 0
+
+    def record(self, route: str, outcome: str) -> None:
+        self.by_route[route] += 1
+        self.by_status[outcome] += 1
+        self.total += 1
+
+    def reset(self) -> None:
+        self.by_route.clear()
+        self.by_status.clear()
+        self.total = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "by_route": dict(self.by_route),
+            "by_status": dict(self.by_status),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SeedCertificate:
+    """One certificate to seed into a sandbox in-process (no HTTP)."""
+
+    code: str
+    amount: Decimal
+    balance: Decimal
+    currency: str = "USD"
+    status: Status = Status.ACTIVE
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateView:
+    """A certificate as the shopper routes see it: plain code, neutral status."""
+
+    code: str
+    remote_id: str  # what the platform API calls it (3dcart code, BigCommerce id, SFCC merchant_id)
+    currency: str
+    amount: Decimal
+    balance: Decimal
+    status: Status
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "remote_id": self.remote_id,
+            "currency": self.currency,
+            "amount": format_money(self.amount, self.currency),
+            "balance": format_money(self.balance, self.currency),
+            "status": self.status.value,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ShopperEvent:
+    """One shopper action: ``kind`` is "redeem" or "issue"; ``source`` is "shopper" for
+    the /_sandbox/shopper routes and "redeem_on_read" for the fault."""
+
+    kind: str
+    code: str
+    amount: Decimal
+    balance: Decimal  # balance after the action
+    currency: str
+    source: str = "shopper"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "code": self.code,
+            "amount": format_money(self.amount, self.currency),
+            "balance": format_money(self.balance, self.currency),
+            "currency": self.currency,
+            "source": self.source,
+        }
+
+
+class ShopperLog(list[ShopperEvent]):
+    """Every shopper action on one sandbox, in order."""
+
+    def total_redeemed(self, code: str | None = None) -> Decimal:
+        return sum(
+            (e.amount for e in self if e.kind == "redeem" and code in (None, e.code)),
+            Decimal(0),
+        )
+
+
+class ShopperRefused(Exception):
+    """A shopper action the store refuses (409): balance too low, certificate disabled,
+    code already taken."""
+
+
+class UnknownCode(Exception):
+    """No certificate has this plain code (404)."""
+
+
+class PlatformHooks(Protocol):
+    """How one platform answers, for the fault middleware."""
+
+    def error_response(self, status: int, message: str) -> web.Response:
+        """An error in the platform's own shape (used for injected 500s)."""
+
+    def throttle_response(self, with_headers: bool) -> web.Response:
+        """A 429 in the platform's shape, with its wait headers when ``with_headers``."""
+
+    def is_list_route(self, request: web.Request) -> bool:
+        """Whether this request lists certificates (malformed/bad record/truncate apply)."""
+
+    def single_read_code(self, request: web.Request) -> str | None:
+        """The plain code of the certificate a single-certificate GET reads, else None
+        (redeem_on_read applies to it). SFCC maps its merchant_id to the code."""
+
+
+class SandboxBackend(Protocol):
+    """A store's records as the shopper/admin routes see them (by plain code)."""
+
+    def certificates(self) -> Iterable[CertificateView]:
+        """Every record, in the store's order."""
+
+    def lookup(self, code: str) -> CertificateView | None: ...
+
+    def issue(self, code: str | None, amount: Decimal, currency: str | None) -> CertificateView:
+        """Create a certificate as a storefront sale would. Raises ShopperRefused if the
+        code exists, ValueError naming a bad value (unknown currency...)."""
+
+    def redeem(self, code: str, amount: Decimal) -> CertificateView:
+        """Spend ``amount`` as a checkout would. Raises UnknownCode, or ShopperRefused when
+        the balance is insufficient or the certificate unusable."""
+
+    def reset(self) -> None:
+        """Drop every record."""
+
+
+FAULTS_KEY = web.AppKey("sandbox_faults", Faults)
+STATS_KEY = web.AppKey("sandbox_stats", SandboxStats)
+SHOPPER_LOG_KEY = web.AppKey("sandbox_shopper_log", ShopperLog)
+BACKEND_KEY = web.AppKey("sandbox_backend", SandboxBackend)
+
+
+def sandbox_middleware(platform: PlatformHooks) -> Middleware:
+    """Applies the app's :class:`Faults` to platform routes and counts them."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith(SANDBOX_PREFIX):
+            return await handler(request)
+        stats = request.app[STATS_KEY]
+        route = _route_name(request)
+        try:
+            response = await _faulted(request, handler, platform)
+        except _Dropped as dropped:
+            stats.record(route, dropped.outcome)
+            return _drop(request)
+        stats.record(route, str(response.status))
+        return response
+
+    return middleware
+
+
+class _Dropped(Exception):
+    def __init__(self, outcome: str) -> None:
+        self.outcome = outcome
+
+
+async def _faulted(
+    request: web.Request, handler: Handler, platform: PlatformHooks
+) -> web.StreamResponse:
+    faults = request.app[FAULTS_KEY]
+    if faults.latency_ms > 0:
+        await asyncio.sleep(faults.latency_ms / 1000)
+    if faults.roll(faults.drop_rate):
+        raise _Dropped("dropped")
+    if faults.throttle_next > 0:
+        faults.throttle_next -= 1
+        return platform.throttle_response(faults.throttle_headers)
+    if faults.roll(faults.error_rate):
+        return platform.error_response(500, "Internal Server Error (sandbox fault)")
+    if request.method == "GET" and faults.redeem_on_read_rate > 0:
+        _maybe_redeem_on_read(request, platform, faults)
+    response = await handler(request)
+    if request.method in WRITE_METHODS and faults.roll(faults.lost_response_rate):
+        raise _Dropped("lost_response")
+    if platform.is_list_route(request) and isinstance(response, web.Response):
+        _corrupt_list(response, faults)
+    return response
+
+
+def _drop(request: web.Request) -> web.Response:
+    # Closing the transport makes the client see a disconnect with no answer; aiohttp
+    # then fails to write the response below and ignores it as a client disconnection.
+    if request.transport is not None:
+        request.transport.close()
+    return web.Response(status=500)
+
+
+def _route_name(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    pattern = resource.canonical if resource is not None else "<unmatched>"
+    return f"{request.method} {pattern}"
+
+
+def _maybe_redeem_on_read(request: web.Request, platform: PlatformHooks, faults: Faults) -> None:
+    code = platform.single_read_code(request)
+    if code is None or not faults.roll(faults.redeem_on_read_rate):
+        return
+    backend = request.app[BACKEND_KEY]
+    view = backend.lookup(code)
+    if view is None or view.balance <= 0 or not view.status.usable:
+        return
+    # A random part of the balance, at least one minor unit: the race the connector must
+    # survive is "the shopper spent some of it between our read and our write".
+    amount = parse_money(view.balance * Decimal(str(faults.rng.uniform(0.05, 1.0))), view.currency)
+    amount = max(amount, parse_money("0.01", view.currency))
+    _redeem(request.app, code, min(amount, view.balance), source="redeem_on_read")
+
+
+def _corrupt_list(response: web.Response, faults: Faults) -> None:
+    if response.status != 200 or not faults.roll(
+        faults.malformed_rate + faults.bad_record_rate + faults.truncate_rate
+    ):
+        return
+    # One draw picks whether this page is faulted, a second picks which fault.
+    pick = faults.rng.random() * (
+        faults.malformed_rate + faults.bad_record_rate + faults.truncate_rate
+    )
+    body = response.body
+    if not isinstance(body, bytes):
+        return
+    if pick < faults.malformed_rate:
+        response.body = body[: max(1, len(body) // 2)] + b',"'
+        return
+    document = json.loads(body)
+    records = _records_of(document)
+    if not records:
+        return
+    if pick < faults.malformed_rate + faults.bad_record_rate:
+        _corrupt_balance(records[faults.rng.randrange(len(records))])
+    else:
+        _truncate(document, records)
+    response.body = json.dumps(document).encode()
+
+
+def _records_of(document: Any) -> list[Any] | None:
+    """The record list of a page: the body itself (3dcart, BigCommerce) or ``data`` (SFCC)."""
+    if isinstance(document, list):
+        return document
+    if isinstance(document, dict) and isinstance(document.get("data"), list):
+        data: list[Any] = document["data"]
+        return data
+    return None
+
+
+def _corrupt_balance(record: Any) -> None:
+    if not isinstance(record, dict):
+        return
+    for key, value in record.items():
+        if key.lower() == "balance":
+            if isinstance(value, dict) and "value" in value:
+                value["value"] = CORRUPT_MONEY  # SFCC Money object
+            else:
+                record[key] = CORRUPT_MONEY
+            return
+
+
+def _truncate(document: Any, records: list[Any]) -> None:
+    del records[(len(records) + 1) // 2 :]
+    # "Silently": a page that says how many records it holds (SFCC ``count``) agrees with
+    # what it now holds; only ``total`` still reveals that more exist.
+    if isinstance(document, dict) and "count" in document:
+        document["count"] = len(records)
+
+
+def _redeem(app: web.Application, code: str, amount: Decimal, source: str) -> CertificateView:
+    view = app[BACKEND_KEY].redeem(code, amount)
+    app[SHOPPER_LOG_KEY].append(
+        ShopperEvent("redeem", code, amount, view.balance, view.currency, source)
+    )
+    return view
+
+
+def install_state(app: web.Application, backend: SandboxBackend, faults: Faults | None) -> None:
+    """Put faults, stats, shopper log and backend into ``app`` (done by add_admin_routes)."""
+    app[FAULTS_KEY] = faults if faults is not None else Faults()
+    app[STATS_KEY] = SandboxStats()
+    app[SHOPPER_LOG_KEY] = ShopperLog()
+    app[BACKEND_KEY] = backend
+
+
+def add_admin_routes(
+    app: web.Application, backend: SandboxBackend, faults: Faults | None = None
+) -> None:
+    """The ``/_sandbox/`` routes, the same on every sandbox; also installs app state."""
+    install_state(app, backend, faults)
+    from syncd.sandbox import admin  # here: admin imports this module
+
+    app.router.add_routes(admin.routes())
+
+
+def new_sandbox_app(
+    hooks: PlatformHooks, backend: SandboxBackend, faults: Faults | None = None
+) -> web.Application:
+    """An application with the fault middleware and the admin routes in place."""
+    app = web.Application(middlewares=[sandbox_middleware(hooks)])
+    add_admin_routes(app, backend, faults)
+    return app
+
+
+async def serve(
+    app: web.Application, host: str = "127.0.0.1", port: int = 0
+) -> tuple[web.AppRunner, str]:
+    """Start ``app`` on ``host:port`` (0 = a free port); returns the runner and base URL.
+    Stop it with ``await runner.cleanup()``."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound_host, bound_port = runner.addresses[0][:2]
+    return runner, f"http://{bound_host}:{bound_port}"
+
+
+def parse_shopper_amount(raw: object, currency: str) -> Decimal:
+    """A positive amount from a shopper request; ValueError names the bad value."""
+    try:
+        amount = parse_money(raw, currency)
+    except MoneyError as err:
+        raise ValueError(f"'amount' is not an amount of money: {raw!r}") from err
+    if amount <= 0:
+        raise ValueError(f"'amount' must be positive, got {raw!r}")
+    return amount
+
+
+def redeem(app: web.Application, code: str, amount: Decimal) -> CertificateView:
+    """In-process shopper redemption (logged like the HTTP route)."""
+    return _redeem(app, code, amount, source="shopper")
