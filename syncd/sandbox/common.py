@@ -410,10 +410,14 @@ def add_admin_routes(
 
 
 def new_sandbox_app(
-    hooks: PlatformHooks, backend: SandboxBackend, faults: Faults | None = None
+    hooks: PlatformHooks,
+    backend: SandboxBackend,
+    faults: Faults | None = None,
+    middlewares: Iterable[Middleware] = (),
 ) -> web.Application:
-    """An application with the fault middleware and the admin routes in place."""
-    app = web.Application(middlewares=[sandbox_middleware(hooks)])
+    """An application with the fault middleware (outermost, so faults come before the
+    platform's own ``middlewares`` such as auth) and the admin routes in place."""
+    app = web.Application(middlewares=[sandbox_middleware(hooks), *middlewares])
     add_admin_routes(app, backend, faults)
     return app
 
