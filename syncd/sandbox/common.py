@@ -264,6 +264,9 @@ def sandbox_middleware(platform: PlatformHooks) -> Middleware:
         except _Dropped as dropped:
             stats.record(route, dropped.outcome)
             return _drop(request)
+        except web.HTTPException as exc:  # raised by a handler: still an answer to count
+            stats.record(route, str(exc.status))
+            raise
         stats.record(route, str(response.status))
         return response
 
