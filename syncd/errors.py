@@ -66,3 +66,8 @@ class Unsupported(ConnectorError):
 class UnsafeOperation(SyncdError):
     """A bug, not a race: code asked for something that must never be sent
     (for example BigCommerce ``DELETE /gift_certificates`` without an id)."""
+
+
+class WriteNotApplied(ConnectorError):
+    """The store accepted a write but reading it back shows another value (3dcart balance
+    writes are an undocumented guess, PLATFORMS.md): the write must not count as done."""

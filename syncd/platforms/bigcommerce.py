@@ -1,0 +1,396 @@
+"""BigCommerce REST API v2 connector (PLATFORMS.md, seed 001).
+
+* ``DELETE /gift_certificates`` without an id deletes EVERY certificate of the store. No
+  method here can send it: every per-certificate URL comes from :meth:`_item_url`, which
+  accepts only a positive integer id, and :meth:`_request` refuses a DELETE whose URL is
+  not such an item URL (raising :class:`~syncd.errors.UnsafeOperation`, a bug, not a race).
+* Money arrives as decimal strings (lists) or numbers (single objects): both accepted.
+  Dates are written as RFC-2822 and read as Unix timestamps in strings (``"0"`` = none).
+* Only the first 20 characters of a code are kept: ``max_code_length=20``; a longer code
+  is refused before sending. The to/from names and emails are required on create: taken
+  from the certificate, else from the group defaults, else refused before sending.
+* Rate limits: the ``X-Rate-Limit-*`` headers drive a limiter that spends the quota evenly
+  (:class:`~syncd.platforms.http.HeaderRateLimiter`); a 429 waits ``Time-Reset-Ms``, or
+  backs off exponentially when it carries no headers.
+
+Listing: ``page``/``limit`` until the 204 that ends it. Nothing tells how many pages exist,
+so the next page is requested as soon as a page arrives (while it is parsed) but never
+speculatively further: a full listing is ``ceil(N / 250) + 1`` requests. A short page
+followed by a non-empty one means records were cut: the listing ends incomplete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import time
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from email.utils import format_datetime
+from typing import Any
+
+from syncd.errors import (
+    AuthError,
+    BadPayload,
+    ConnectorError,
+    Rejected,
+    UnsafeOperation,
+)
+from syncd.model import (
+    Capabilities,
+    ListingEnd,
+    ListingPage,
+    NewCertificate,
+    People,
+    RecordProblem,
+    RemoteCertificate,
+    Status,
+)
+from syncd.money import format_money, normalise_currency, parse_money
+from syncd.platforms import _wire
+from syncd.platforms.base import ListingItem
+from syncd.platforms.http import (
+    Clock,
+    HeaderRateLimiter,
+    HttpClient,
+    HttpOptions,
+    Response,
+    Sleep,
+    _real_sleep,
+)
+
+MAX_PAGE_SIZE = 250
+MAX_CODE_LENGTH = 20
+MAX_MESSAGE_LENGTH = 250
+_ID = re.compile(r"[1-9][0-9]{0,18}")
+_ITEM_PATH = re.compile(r"/gift_certificates/[1-9][0-9]{0,18}$")
+_STATUSES = {s.value: s for s in (Status.ACTIVE, Status.PENDING, Status.DISABLED, Status.EXPIRED)}
+_PEOPLE_FIELDS = ("to_name", "to_email", "from_name", "from_email")
+
+
+def to_rfc2822(moment: datetime) -> str:
+    """How BigCommerce wants dates written (``Mon, 19 Jan 1970 07:21:46 GMT``)."""
+    if moment.tzinfo is None:
+        raise ValueError(f"naive datetime: {moment!r}")
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
+
+
+def from_timestamp(raw: object) -> datetime | None:
+    """How BigCommerce reads dates back: Unix seconds, in a string or not; 0 = none."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        raise ValueError(f"not a Unix timestamp: {raw!r}")
+    seconds = int(raw)
+    return None if seconds == 0 else datetime.fromtimestamp(seconds, tz=UTC)
+
+
+class BigCommerceConnector:
+    """One BigCommerce store."""
+
+    def __init__(
+        self,
+        store: str,
+        *,
+        base_url: str,
+        store_hash: str,
+        access_token: str,
+        defaults: People | None = None,
+        currency: str | None = None,
+        options: HttpOptions | None = None,
+        page_size: int | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = _real_sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._store = store
+        self._root = f"{base_url.rstrip('/')}/stores/{store_hash}/v2/gift_certificates"
+        self._defaults = defaults or People()
+        self._currency = normalise_currency(currency) if currency else None
+        self._page_size = min(page_size or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+        self._secrets = (access_token,)
+        headers = {
+            "X-Auth-Token": access_token,
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+        }
+        self.limiter = HeaderRateLimiter(clock)
+        self.http = HttpClient(
+            store,
+            options=options,
+            headers=headers,
+            limiter=self.limiter,
+            clock=clock,
+            sleep=sleep,
+            rng=rng,
+        )
+
+    def __repr__(self) -> str:
+        return f"BigCommerceConnector(store={self._store!r}, url={self._root!r})"
+
+    @property
+    def store(self) -> str:
+        return self._store
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(
+            requires_people=True,
+            max_code_length=MAX_CODE_LENGTH,
+            max_message_length=MAX_MESSAGE_LENGTH,
+            currencies=frozenset({self._currency}) if self._currency else None,
+        )
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    # -- wire ---------------------------------------------------------------------------
+
+    def _item_url(self, remote_id: str) -> str:
+        """The URL of ONE certificate; anything but a positive integer id is a bug."""
+        if not isinstance(remote_id, str) or not _ID.fullmatch(remote_id):
+            raise UnsafeOperation(
+                f"{self._store}: refusing a gift-certificate URL for id {remote_id!r} "
+                "(only a positive integer id may address a certificate)"
+            )
+        return f"{self._root}/{remote_id}"
+
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        idempotent: bool,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+    ) -> Response:
+        if method == "DELETE" and not _ITEM_PATH.search(url):
+            raise UnsafeOperation(f"{self._store}: refusing DELETE of a collection")
+        return await self.http.request(
+            method, url, idempotent=idempotent, params=params, json_body=body
+        )
+
+    def _error(self, response: Response, what: str) -> ConnectorError:
+        return _wire.status_error(
+            self._store, response, what, _error_message(response), self._secrets
+        )
+
+    # -- listing ------------------------------------------------------------------------
+
+    async def list_certificates(self) -> AsyncIterator[ListingItem]:
+        """Every certificate; raises only AuthError (the store is unhealthy)."""
+        started = self.http.stats.requests
+        page_no, pages, cut = 1, 0, False
+        previous_short = False
+        pending = asyncio.ensure_future(self._fetch_page(page_no))
+        try:
+            while True:
+                try:
+                    records = await pending
+                except AuthError:
+                    raise
+                except ConnectorError as err:
+                    yield self._end(False, str(err), pages, started)
+                    return
+                if records is None:  # 204: the end
+                    reason = "a short page was followed by more records" if cut else None
+                    yield self._end(not cut, reason, pages, started)
+                    return
+                page_no += 1
+                pending = asyncio.ensure_future(self._fetch_page(page_no))
+                cut = cut or (previous_short and bool(records))
+                previous_short = len(records) < self._page_size
+                pages += 1
+                yield self._parse_page(records, page_no - 1)
+        finally:
+            await _wire.cancel_all([pending])
+
+    def _end(self, complete: bool, reason: str | None, pages: int, started: int) -> ListingEnd:
+        requests = self.http.stats.requests - started
+        return ListingEnd(complete, None if complete else reason, pages, requests)
+
+    async def _fetch_page(self, page: int) -> list[Any] | None:
+        params = {"page": str(page), "limit": str(self._page_size)}
+        response = await self._request("GET", self._root, idempotent=True, params=params)
+        if response.status == 204:
+            return None
+        what = f"list certificates page {page}"
+        if response.status != 200:
+            raise self._error(response, what)
+        body = _wire.parse_json(self._store, response, what)
+        if not isinstance(body, list):
+            raise BadPayload(self._store, f"{what}: expected an array, got {type(body).__name__}")
+        return body
+
+    def _parse_page(self, raws: list[Any], page: int) -> ListingPage:
+        records: list[RemoteCertificate] = []
+        problems: list[RecordProblem] = []
+        for index, raw in enumerate(raws):
+            try:
+                records.append(self._parse(raw))
+            except (ValueError, TypeError, AttributeError, KeyError) as err:
+                key = str(raw.get("id")) if isinstance(raw, dict) and "id" in raw else None
+                problems.append(
+                    RecordProblem(self._store, key or f"page {page} item {index}", str(err))
+                )
+        return ListingPage(tuple(records), tuple(problems))
+
+    def _parse(self, raw: Any) -> RemoteCertificate:
+        cert_id = raw["id"]
+        if isinstance(cert_id, bool) or not isinstance(cert_id, int | str):
+            raise ValueError(f"id is not an integer: {cert_id!r}")
+        currency = raw.get("currency_code") or self._currency
+        if not isinstance(currency, str):
+            raise ValueError(f"currency_code missing: {currency!r}")
+        status = _STATUSES.get(raw.get("status"))
+        if status is None:
+            raise ValueError(f"unknown status: {raw.get('status')!r}")
+        return RemoteCertificate(
+            store=self._store,
+            remote_id=str(int(cert_id)),
+            code=_wire.optional_str(raw, "code"),
+            currency=normalise_currency(currency),
+            amount=parse_money(raw.get("amount"), currency),
+            balance=parse_money(raw.get("balance"), currency),
+            status=status,
+            people=People(*(_wire.optional_str(raw, name) for name in _PEOPLE_FIELDS)),
+            message=_wire.optional_str(raw, "message"),
+            expires_at=from_timestamp(raw.get("expiry_date")),
+            created_at=from_timestamp(raw.get("purchase_date")),
+            raw=raw,
+        )
+
+    def _parse_one(self, response: Response, what: str) -> RemoteCertificate:
+        body = _wire.parse_json(self._store, response, what)
+        try:
+            return self._parse(body)
+        except (ValueError, TypeError, AttributeError, KeyError) as err:
+            raise BadPayload(self._store, f"{what}: {err}") from err
+
+    # -- single records -----------------------------------------------------------------
+
+    async def get_certificate(self, remote_id: str) -> RemoteCertificate | None:
+        url = self._item_url(remote_id)
+        response = await self._request("GET", url, idempotent=True)
+        if response.status == 404:
+            return None
+        what = f"get certificate {remote_id}"
+        if response.status != 200:
+            raise self._error(response, what)
+        return self._parse_one(response, what)
+
+    async def find_by_code(self, code: str) -> RemoteCertificate | None:
+        if not code or len(code) > MAX_CODE_LENGTH:
+            return None  # the store cannot hold it, so it does not
+        params = {"code": code}
+        response = await self._request("GET", self._root, idempotent=True, params=params)
+        what = f"find certificate by code {code!r}"
+        if response.status in (204, 404):
+            return None
+        if response.status != 200:
+            raise self._error(response, what)
+        body = _wire.parse_json(self._store, response, what)
+        for raw in body if isinstance(body, list) else ():
+            if isinstance(raw, dict) and raw.get("code") == code:
+                try:
+                    return self._parse(raw)
+                except (ValueError, TypeError, KeyError) as err:
+                    raise BadPayload(self._store, f"{what}: {err}") from err
+        return None
+
+    async def create_certificate(self, cert: NewCertificate) -> RemoteCertificate:
+        """POST once: a lost answer raises Transient and the caller uses find_by_code."""
+        body = self._create_body(cert)
+        response = await self._request("POST", self._root, idempotent=False, body=body)
+        what = f"create certificate {cert.code!r}"
+        if response.status not in (200, 201):
+            raise self._error(response, what)
+        return self._parse_one(response, what)
+
+    def _create_body(self, cert: NewCertificate) -> dict[str, Any]:
+        if len(cert.code) > MAX_CODE_LENGTH:
+            raise Rejected(
+                self._store,
+                f"code {cert.code!r} is {len(cert.code)} characters; "
+                f"BigCommerce keeps only {MAX_CODE_LENGTH}",
+            )
+        if cert.message and len(cert.message) > MAX_MESSAGE_LENGTH:
+            raise Rejected(self._store, f"message of {cert.code!r} exceeds 250 characters")
+        currency = normalise_currency(cert.currency)
+        body: dict[str, Any] = {
+            "code": cert.code,
+            "amount": format_money(cert.amount, currency),
+            "balance": format_money(cert.balance, currency),
+            "status": _STATUS_OUT[cert.status],
+            "currency_code": currency,
+            **self._people(cert),
+        }
+        if cert.message:
+            body["message"] = cert.message
+        if cert.expires_at is not None:
+            body["expiry_date"] = to_rfc2822(cert.expires_at)
+        return body
+
+    def _people(self, cert: NewCertificate) -> dict[str, str]:
+        """The four required people fields: the certificate's, else the group defaults."""
+        people: dict[str, str] = {}
+        missing = []
+        for name in _PEOPLE_FIELDS:
+            value = getattr(cert.people, name) or getattr(self._defaults, name)
+            if value:
+                people[name] = value
+            else:
+                missing.append(name)
+        if missing:
+            raise Rejected(
+                self._store,
+                f"certificate {cert.code!r} lacks {', '.join(missing)} and the group "
+                "defaults give none (BigCommerce requires them)",
+            )
+        return people
+
+    async def update_certificate(
+        self,
+        current: RemoteCertificate,
+        *,
+        balance: Decimal | None = None,
+        status: Status | None = None,
+    ) -> RemoteCertificate:
+        """PUT absolute values (safe to repeat); returns the record the store answered."""
+        url = self._item_url(current.remote_id)
+        body: dict[str, Any] = {}
+        if balance is not None:
+            body["balance"] = format_money(balance, current.currency)
+        if status is not None:
+            body["status"] = _STATUS_OUT[status]
+        if not body:
+            return current
+        response = await self._request("PUT", url, idempotent=True, body=body)
+        what = f"update certificate {current.remote_id}"
+        if response.status != 200:
+            raise self._error(response, what)
+        return self._parse_one(response, what)
+
+    async def delete_certificate(self, remote_id: str) -> None:
+        url = self._item_url(remote_id)
+        response = await self._request("DELETE", url, idempotent=True)
+        if response.status not in (200, 204):
+            raise self._error(response, f"delete certificate {remote_id}")
+
+
+_STATUS_OUT = {status: value for value, status in _STATUSES.items()}
+
+
+def _error_message(response: Response) -> str:
+    """BigCommerce errors are an array of ``{status, message}``."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text(200)
+    if isinstance(body, list) and body and isinstance(body[0], dict):
+        return str(body[0].get("message", ""))
+    if isinstance(body, dict):
+        return str(body.get("title") or body.get("message") or "")
+    return ""

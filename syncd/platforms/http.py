@@ -1,0 +1,359 @@
+"""The HTTP layer every connector shares: one session per store, timeouts, a concurrency
+and request-rate ceiling, retries, a header-driven rate limiter, and request counting.
+
+Retries are a small loop of our own rather than ``stamina``/``tenacity`` because the
+decision needs things those libraries keep at arm's length: the *response* (a 429 or 5xx
+is an answer, not an exception), the server's own wait (``Retry-After``,
+``X-Rate-Limit-Time-Reset-Ms``), whether the request may be repeated at all (creates are
+never blindly retried, DESIGN.md §5), and an injected clock/sleep/random so tests never
+wait for real backoff. The loop is bounded by attempts AND by total time.
+
+What is retried: timeouts, connection errors, 429 and 5xx — for idempotent requests only
+(GET, absolute PUT/PATCH, DELETE by id). A non-idempotent request (a create) is retried
+only when it provably never reached the application: a refused connection or a 429.
+
+The client never raises for an HTTP status: it returns the final :class:`Response` and
+each connector maps statuses to :mod:`syncd.errors` in one place. Only a request that got
+no answer at all raises :class:`~syncd.errors.Transient`. Headers are never logged nor put
+in messages (they carry credentials).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import structlog
+from yarl import URL
+
+from syncd.errors import Transient
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+log = structlog.get_logger()
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True, slots=True)
+class HttpOptions:
+    """Per-store HTTP limits (from the store's config)."""
+
+    timeout: float = 30.0  # seconds to wait for an answer (socket read)
+    connect_timeout: float | None = None  # None: min(timeout, 10)
+    max_concurrency: int = 4
+    max_requests_per_second: float | None = None  # the configured ceiling
+    max_attempts: int = 5
+    max_retry_time: float = 60.0  # total seconds one logical request may take with retries
+    backoff_base: float = 0.25
+    backoff_cap: float = 10.0
+
+
+@dataclass(slots=True)
+class HttpStats:
+    """What one store's HTTP traffic looked like (for metrics and tests)."""
+
+    requests: int = 0
+    by_status: Counter[str] = field(default_factory=Counter)  # "200", "429", "error"
+    retries: int = 0
+    rate_limit_wait_s: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "by_status": dict(self.by_status),
+            "retries": self.retries,
+            "rate_limit_wait_s": round(self.rate_limit_wait_s, 6),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A complete answer: status, headers and the whole body."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        """The body parsed as JSON; raises ``ValueError`` when it is not JSON."""
+        return json.loads(self.body)
+
+    def text(self, limit: int = 300) -> str:
+        return self.body[:limit].decode("utf-8", "replace")
+
+
+def header_float(headers: Mapping[str, str], name: str) -> float | None:
+    """A numeric header (names are case-insensitive on the wire), None if absent/bad."""
+    raw = headers.get(name)
+    if raw is None:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        return None
+
+
+def server_wait(response: Response) -> float | None:
+    """Seconds the server asked us to wait, if it said (Retry-After or BigCommerce's reset)."""
+    reset_ms = header_float(response.headers, "X-Rate-Limit-Time-Reset-Ms")
+    if reset_ms is not None:
+        return max(reset_ms, 0.0) / 1000
+    retry_after = header_float(response.headers, "Retry-After")
+    return None if retry_after is None else max(retry_after, 0.0)
+
+
+class RateCeiling:
+    """At most ``rate`` request starts per second, spaced evenly (slots are reserved
+    before sleeping so concurrent callers never share a slot)."""
+
+    def __init__(self, rate: float | None, clock: Clock) -> None:
+        self._interval = 0.0 if not rate else 1.0 / rate
+        self._clock = clock
+        self._next = 0.0
+
+    def reserve(self) -> float:
+        """Reserve the next slot; returns how long to wait for it."""
+        if not self._interval:
+            return 0.0
+        now = self._clock()
+        slot = max(now, self._next)
+        self._next = slot + self._interval
+        return slot - now
+
+
+class HeaderRateLimiter:
+    """Spends a platform's quota evenly from its ``X-Rate-Limit-*`` headers (BigCommerce).
+
+    After each answer we know the requests left and the time to the window's reset; the
+    next request may start ``time_to_reset / requests_left`` after the previous one, and
+    with nothing left we wait for the reset. Requests sent since the last answer count
+    against the quota locally, so concurrent callers do not all spend the same unit.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._left: float | None = None
+        self._window_end = 0.0
+        self._next = 0.0
+
+    def update(self, headers: Mapping[str, str]) -> None:
+        left = header_float(headers, "X-Rate-Limit-Requests-Left")
+        reset_ms = header_float(headers, "X-Rate-Limit-Time-Reset-Ms")
+        if left is None or reset_ms is None:
+            return
+        self._left = left
+        self._window_end = self._clock() + max(reset_ms, 0.0) / 1000
+
+    def reserve(self) -> float:
+        """Reserve the next start; returns how long to wait before sending."""
+        now = self._clock()
+        remaining = self._window_end - now
+        if self._left is None or remaining <= 0:
+            return 0.0  # nothing known, or the window has reset: no reason to wait
+        if self._left <= 0:
+            slot = max(now, self._window_end)
+        else:
+            slot = max(now, self._next)
+            self._next = slot + remaining / self._left
+        self._left -= 1
+        return slot - now
+
+
+async def _real_sleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
+class HttpClient:
+    """One store's HTTP session with every limit and the retry policy applied."""
+
+    def __init__(
+        self,
+        store: str,
+        *,
+        options: HttpOptions | None = None,
+        headers: Mapping[str, str] | None = None,
+        limiter: HeaderRateLimiter | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = _real_sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.options = options or HttpOptions()
+        self.stats = HttpStats()
+        self._headers = dict(headers or {})
+        self._limiter = limiter
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+        self._ceiling = RateCeiling(self.options.max_requests_per_second, clock)
+        self._semaphore = asyncio.Semaphore(max(1, self.options.max_concurrency))
+        self._session: aiohttp.ClientSession | None = None
+
+    def __repr__(self) -> str:
+        return f"HttpClient(store={self.store!r})"
+
+    def _session_for_loop(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            opts = self.options
+            connect = opts.connect_timeout or min(opts.timeout, 10.0)
+            timeout = aiohttp.ClientTimeout(total=None, connect=connect, sock_read=opts.timeout)
+            connector = aiohttp.TCPConnector(limit=max(1, opts.max_concurrency))
+            self._session = aiohttp.ClientSession(
+                headers=self._headers, timeout=timeout, connector=connector
+            )
+        return self._session
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        idempotent: bool,
+        params: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """Send with retries; returns the final answer, raises Transient if none came."""
+        started = self._clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            failure: str | None = None
+            response: Response | None = None
+            try:
+                response = await self._send(method, url, params, json_body, data, headers)
+            except (TimeoutError, aiohttp.ClientError) as err:
+                failure = _describe(err)
+                retryable = idempotent or isinstance(err, aiohttp.ClientConnectorError)
+            else:
+                if response.status not in RETRY_STATUSES:
+                    return response
+                retryable = idempotent or response.status == 429
+                failure = f"HTTP {response.status}"
+            delay = self._delay(attempt, response)
+            spent = self._clock() - started
+            if not retryable or attempt >= self.options.max_attempts:
+                return self._give_up(method, url, response, failure, attempt)
+            if spent + delay > self.options.max_retry_time:
+                return self._give_up(method, url, response, failure, attempt)
+            await self._wait_before_retry(method, url, attempt, delay, response, failure)
+
+    async def _wait_before_retry(
+        self,
+        method: str,
+        url: str,
+        attempt: int,
+        delay: float,
+        response: Response | None,
+        failure: str | None,
+    ) -> None:
+        self.stats.retries += 1
+        path = _path_of(url)
+        if response is not None and response.status == 429:
+            self.stats.rate_limit_wait_s += delay
+            log.info("http.rate_limited", store=self.store, method=method, path=path, wait=delay)
+        else:
+            log.info(
+                "http.retry",
+                store=self.store,
+                method=method,
+                path=path,
+                attempt=attempt,
+                wait=round(delay, 3),
+                failure=failure,
+            )
+        await self._sleep(delay)
+
+    def _give_up(
+        self, method: str, url: str, response: Response | None, failure: str | None, attempt: int
+    ) -> Response:
+        if response is not None:
+            return response  # the connector turns the status into its typed error
+        log.warning(
+            "http.failed", store=self.store, method=method, path=_path_of(url), failure=failure
+        )
+        raise Transient(
+            self.store, f"{method} {_path_of(url)}: {failure} (after {attempt} attempt(s))"
+        )
+
+    def _delay(self, attempt: int, response: Response | None) -> float:
+        """The server's own wait when it gave one, else jittered exponential backoff."""
+        if response is not None:
+            asked = server_wait(response)
+            if asked is not None:
+                return asked
+        opts = self.options
+        ceiling: float = min(opts.backoff_cap, opts.backoff_base * 2.0 ** (attempt - 1))
+        return ceiling * (0.5 + self._rng.random() / 2)
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, str] | None,
+        json_body: Any,
+        data: Any,
+        headers: Mapping[str, str] | None,
+    ) -> Response:
+        session = self._session_for_loop()
+        async with self._semaphore:
+            await self._pace()
+            self.stats.requests += 1
+            try:
+                async with session.request(
+                    method, url, params=params, json=json_body, data=data, headers=headers
+                ) as resp:
+                    body = await resp.read()
+                    answer = Response(resp.status, resp.headers, body)
+            except (TimeoutError, aiohttp.ClientError):
+                self.stats.by_status["error"] += 1
+                raise
+        self.stats.by_status[str(answer.status)] += 1
+        if self._limiter is not None:
+            self._limiter.update(answer.headers)
+        log.debug(
+            "http.request",
+            store=self.store,
+            method=method,
+            path=_path_of(url),
+            status=answer.status,
+        )
+        return answer
+
+    async def _pace(self) -> None:
+        wait = self._ceiling.reserve()
+        if self._limiter is not None:
+            wait = max(wait, self._limiter.reserve())
+        if wait > 0:
+            self.stats.rate_limit_wait_s += wait
+            await self._sleep(wait)
+
+
+def _path_of(url: str) -> str:
+    """The path of a URL, for logs and messages (no query string, no host)."""
+    return URL(url).path
+
+
+def _describe(err: BaseException) -> str:
+    if isinstance(err, TimeoutError):
+        return "timed out"
+    if isinstance(err, aiohttp.ClientConnectorError):
+        return "connection refused or unreachable"
+    if isinstance(err, aiohttp.ServerDisconnectedError):
+        return "connection closed before an answer"
+    return f"connection error ({type(err).__name__})"

@@ -1,0 +1,470 @@
+"""Salesforce Commerce Cloud connector: OCAPI Data API 23.2 (PLATFORMS.md, seed 003), plus
+the optional companion endpoint (docs/companion.md) and the Shop API code look-up.
+
+* Identity is ``merchant_id``; OCAPI shows only masked codes, so listed records have
+  ``code=None`` and ``masked_code`` set.
+* Status: ``enabled=false`` ⇒ disabled; ``pending`` ⇒ pending; ``issued``,
+  ``partially_redeemed``, ``redeemed`` ⇒ active (redeemed = active with nothing left).
+* Writes through OCAPI are status only (PATCH with ``_resource_state``; a 409 re-reads and
+  retries once). With a companion, creates choose the code and balances are set by
+  re-issuing under the same code; without one, the capabilities say neither is possible.
+* Tokens: :class:`~syncd.platforms.sfcc_auth.TokenProvider` (lazy, refreshed before
+  expiry, and once on a 401).
+
+Listing: ``start``/``count`` pages; the first answer's ``total`` gives every other start,
+so those pages are fetched concurrently. The listing ends when ``start + count >= total``
+(``ceil(N / 200)`` requests plus the token). A page with fewer records than asked while
+more exist was cut: the listing ends incomplete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import random
+import time
+from collections.abc import AsyncIterator, Mapping
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from syncd.errors import (
+    AuthError,
+    BadPayload,
+    Conflict,
+    ConnectorError,
+    NotFound,
+    UnsafeOperation,
+    Unsupported,
+)
+from syncd.model import (
+    Capabilities,
+    ListingEnd,
+    ListingPage,
+    NewCertificate,
+    People,
+    RecordProblem,
+    RemoteCertificate,
+    Status,
+)
+from syncd.money import normalise_currency, parse_money
+from syncd.platforms import _wire
+from syncd.platforms.base import ListingItem
+from syncd.platforms.http import Clock, HttpClient, HttpOptions, Response, Sleep, _real_sleep
+from syncd.platforms.sfcc_auth import DEFAULT_MARGIN, TokenProvider
+
+API_PATH = "/s/-/dw/data/v23_2"
+SHOP_PATH = "/dw/shop/v23_2/gift_certificate"
+MAX_PAGE_SIZE = 200
+_ACTIVE = frozenset({"issued", "partially_redeemed", "redeemed"})
+
+
+class SfccConnector:
+    """One SFCC site."""
+
+    def __init__(
+        self,
+        store: str,
+        *,
+        base_url: str,
+        auth_url: str,
+        site_id: str,
+        client_id: str,
+        client_secret: str,
+        currency: str | None = None,
+        companion_url: str | None = None,
+        shop_client_id: str | None = None,
+        options: HttpOptions | None = None,
+        page_size: int | None = None,
+        token_margin: float = DEFAULT_MARGIN,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = _real_sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._store = store
+        host = base_url.rstrip("/")
+        self._root = f"{host}{API_PATH}/sites/{quote(site_id, safe='')}/gift_certificates"
+        self._shop_url = f"{host}/s/{quote(site_id, safe='')}{SHOP_PATH}"
+        self._companion = companion_url.rstrip("/") if companion_url else None
+        self._shop_client_id = shop_client_id
+        self._currency = normalise_currency(currency) if currency else None
+        self._page_size = min(page_size or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+        self.http = HttpClient(
+            store,
+            options=options,
+            headers={"Accept": "application/json"},
+            clock=clock,
+            sleep=sleep,
+            rng=rng,
+        )
+        self.tokens = TokenProvider(
+            self.http,
+            auth_url=auth_url,
+            client_id=client_id,
+            client_secret=client_secret,
+            clock=clock,
+            margin=token_margin,
+        )
+
+    def __repr__(self) -> str:
+        return f"SfccConnector(store={self._store!r}, url={self._root!r})"
+
+    @property
+    def store(self) -> str:
+        return self._store
+
+    @property
+    def capabilities(self) -> Capabilities:
+        peer = self._companion is not None
+        return Capabilities(
+            read_codes=False,  # listings show masked codes, companion or not
+            choose_code=peer,
+            set_balance=peer,
+            has_expiry=False,
+            currencies=frozenset({self._currency}) if self._currency else None,
+            lookup_code=peer or self._shop_client_id is not None,
+        )
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    # -- wire ---------------------------------------------------------------------------
+
+    def _item_url(self, merchant_id: str) -> str:
+        if not merchant_id or not merchant_id.strip():
+            raise UnsafeOperation(f"{self._store}: empty merchant_id {merchant_id!r}")
+        return f"{self._root}/{quote(merchant_id, safe='')}"
+
+    def _companion_url(self, code: str | None = None, suffix: str = "") -> str:
+        if self._companion is None:
+            raise Unsupported(self._store, "no companion endpoint configured")
+        if code is None:
+            return f"{self._companion}/gift_certificates"
+        if not code:
+            raise UnsafeOperation(f"{self._store}: empty certificate code")
+        return f"{self._companion}/gift_certificates/{quote(code, safe='')}{suffix}"
+
+    async def _call(
+        self,
+        method: str,
+        url: str,
+        *,
+        idempotent: bool,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+    ) -> Response:
+        """One authenticated request; a 401 drops the token and retries once."""
+        for attempt in (1, 2):
+            token = await self.tokens.token()
+            headers = {"Authorization": f"Bearer {token}"}
+            response = await self.http.request(
+                method, url, idempotent=idempotent, params=params, json_body=body, headers=headers
+            )
+            if response.status != 401 or attempt == 2:
+                return response
+            self.tokens.invalidate(token)
+        raise AssertionError("unreachable")
+
+    def _error(self, response: Response, what: str) -> ConnectorError:
+        return _wire.status_error(
+            self._store, response, what, _fault_message(response), self.tokens.secrets
+        )
+
+    # -- listing ------------------------------------------------------------------------
+
+    async def list_certificates(self) -> AsyncIterator[ListingItem]:
+        """Every certificate; raises only AuthError (the store is unhealthy)."""
+        listing = _Listing(self)
+        try:
+            async for item in listing.run():
+                yield item
+        finally:
+            await listing.close()
+
+    async def _fetch_page(self, start: int) -> tuple[int, list[Any], int]:
+        """(start, records, total) of the page at ``start``."""
+        params = {"start": str(start), "count": str(self._page_size)}
+        response = await self._call("GET", self._root, idempotent=True, params=params)
+        what = f"list certificates at start {start}"
+        if response.status != 200:
+            raise self._error(response, what)
+        body = _wire.parse_json(self._store, response, what)
+        data = body.get("data", []) if isinstance(body, dict) else None
+        total = body.get("total") if isinstance(body, dict) else None
+        if not isinstance(data, list) or isinstance(total, bool) or not isinstance(total, int):
+            raise BadPayload(self._store, f"{what}: no data/total in the answer")
+        return start, data, total
+
+    def _parse_page(self, start: int, raws: list[Any]) -> ListingPage:
+        records: list[RemoteCertificate] = []
+        problems: list[RecordProblem] = []
+        for index, raw in enumerate(raws):
+            try:
+                records.append(self._parse(raw))
+            except (ValueError, TypeError, AttributeError, KeyError) as err:
+                key = raw.get("merchant_id") if isinstance(raw, dict) else None
+                label = key if isinstance(key, str) else f"item {start + index}"
+                problems.append(RecordProblem(self._store, label, str(err)))
+        return ListingPage(tuple(records), tuple(problems))
+
+    def _parse(self, raw: Any, code: str | None = None) -> RemoteCertificate:
+        merchant_id = _wire.required_str(raw, "merchant_id")
+        amount_doc, balance_doc = raw["amount"], raw["balance"]
+        currency = amount_doc.get("currency_mnemonic") or self._currency
+        if not isinstance(currency, str):
+            raise ValueError(f"amount has no currency_mnemonic: {amount_doc!r}")
+        return RemoteCertificate(
+            store=self._store,
+            remote_id=merchant_id,
+            code=code or _wire.optional_str(raw, "gift_certificate_code"),
+            currency=normalise_currency(currency),
+            amount=parse_money(amount_doc.get("value"), currency),
+            balance=parse_money(balance_doc.get("value"), currency),
+            status=_status(raw),
+            masked_code=_wire.optional_str(raw, "masked_gift_certificate_code"),
+            people=People(
+                to_name=_wire.optional_str(raw, "recipient_name"),
+                to_email=_wire.optional_str(raw, "recipient_email"),
+                from_name=_wire.optional_str(raw, "sender_name"),
+            ),
+            message=_wire.optional_str(raw, "message"),
+            created_at=_wire.utc_from_iso(raw.get("creation_date")),
+            version=_wire.optional_str(raw, "_resource_state"),
+            raw=raw,
+        )
+
+    def _parse_one(
+        self, response: Response, what: str, code: str | None = None
+    ) -> RemoteCertificate:
+        body = _wire.parse_json(self._store, response, what)
+        try:
+            return self._parse(body, code)
+        except (ValueError, TypeError, AttributeError, KeyError) as err:
+            raise BadPayload(self._store, f"{what}: {err}") from err
+
+    # -- single records -----------------------------------------------------------------
+
+    async def get_certificate(self, remote_id: str) -> RemoteCertificate | None:
+        response = await self._call("GET", self._item_url(remote_id), idempotent=True)
+        if response.status == 404:
+            return None
+        what = f"get certificate {remote_id!r}"
+        if response.status != 200:
+            raise self._error(response, what)
+        return self._parse_one(response, what)
+
+    async def find_by_code(self, code: str) -> RemoteCertificate | None:
+        """Companion when configured, else the Shop API when configured, else Unsupported."""
+        if self._companion is not None:
+            response = await self._call("GET", self._companion_url(code), idempotent=True)
+            if response.status == 404:
+                return None
+            if response.status != 200:
+                raise self._error(response, "look up a code (companion)")
+            return self._parse_one(response, "look up a code (companion)", code)
+        if self._shop_client_id is not None:
+            return await self._shop_lookup(code)
+        raise Unsupported(self._store, "looking codes up needs a companion or shop_client_id")
+
+    async def _shop_lookup(self, code: str) -> RemoteCertificate | None:
+        assert self._shop_client_id is not None
+        response = await self.http.request(
+            "POST",
+            self._shop_url,
+            idempotent=True,  # a look-up changes nothing
+            json_body={"gift_certificate_code": code},
+            headers={"x-dw-client-id": self._shop_client_id},
+        )
+        if response.status == 404:
+            return None
+        if response.status != 200:
+            raise self._error(response, "look up a code (Shop API)")
+        body = _wire.parse_json(self._store, response, "look up a code (Shop API)")
+        merchant_id = body.get("merchant_id") if isinstance(body, dict) else None
+        if not isinstance(merchant_id, str) or not merchant_id:
+            raise BadPayload(self._store, "look up a code (Shop API): no merchant_id")
+        found = await self.get_certificate(merchant_id)
+        return None if found is None else dataclasses.replace(found, code=code)
+
+    async def create_certificate(self, cert: NewCertificate) -> RemoteCertificate:
+        """Through the companion only; one POST, never retried blindly (409 = code taken)."""
+        if self._companion is None:
+            raise Unsupported(self._store, "SFCC cannot create a certificate with a given code")
+        currency = normalise_currency(cert.currency)
+        body = _create_body(cert, currency)
+        response = await self._call("POST", self._companion_url(), idempotent=False, body=body)
+        what = f"create certificate {_mask(cert.code)}"
+        if response.status not in (200, 201):
+            raise self._error(response, what)
+        created = self._parse_one(response, what, cert.code)
+        if created.balance != parse_money(cert.balance, currency):
+            created = await self._reissue(created, cert.balance)
+        return created
+
+    async def update_certificate(
+        self,
+        current: RemoteCertificate,
+        *,
+        balance: Decimal | None = None,
+        status: Status | None = None,
+    ) -> RemoteCertificate:
+        result = current
+        if balance is not None:
+            result = await self._reissue(current, balance)
+        if status is not None:
+            result = await self._patch_status(result, status)
+        return result
+
+    async def _reissue(self, current: RemoteCertificate, balance: Decimal) -> RemoteCertificate:
+        """Set a balance by re-issuing under the same code (companion; absolute: retried)."""
+        if self._companion is None:
+            raise Unsupported(self._store, "SFCC cannot set a balance without a companion")
+        if current.code is None:
+            raise Unsupported(
+                self._store, f"balance of {current.remote_id!r}: its plain code is unknown"
+            )
+        value = _wire.json_number(parse_money(balance, current.currency))
+        body = {"balance": {"currency_mnemonic": current.currency, "value": value}}
+        url = self._companion_url(current.code, "/balance")
+        response = await self._call("PUT", url, idempotent=True, body=body)
+        what = f"set balance of {current.remote_id!r}"
+        if response.status != 200:
+            raise self._error(response, what)
+        return self._parse_one(response, what, current.code)
+
+    async def _patch_status(self, current: RemoteCertificate, status: Status) -> RemoteCertificate:
+        version = current.version
+        for attempt in (1, 2):
+            if version is None or attempt == 2:
+                fresh = await self.get_certificate(current.remote_id)
+                if fresh is None:
+                    raise NotFound(self._store, f"certificate {current.remote_id!r} not found")
+                version, current = fresh.version, dataclasses.replace(fresh, code=current.code)
+            body = {"_resource_state": version, **_status_body(current, status)}
+            url = self._item_url(current.remote_id)
+            response = await self._call("PATCH", url, idempotent=True, body=body)
+            what = f"set status of {current.remote_id!r}"
+            if response.status == 200:
+                return self._parse_one(response, what, current.code)
+            if response.status != 409:
+                raise self._error(response, what)
+        raise Conflict(self._store, f"set status of {current.remote_id!r}: changed twice")
+
+    async def delete_certificate(self, remote_id: str) -> None:
+        response = await self._call("DELETE", self._item_url(remote_id), idempotent=True)
+        if response.status not in (200, 204):
+            raise self._error(response, f"delete certificate {remote_id!r}")
+
+
+class _Listing:
+    """One pass: the first page, then every other page concurrently, in order."""
+
+    def __init__(self, connector: SfccConnector) -> None:
+        self._c = connector
+        self._size = connector._page_size
+        self._window = max(1, connector.http.options.max_concurrency) * 2
+        self._tasks: dict[int, asyncio.Task[tuple[int, list[Any], int]]] = {}
+        self._next_start = 0
+        self._total = 0
+        self._pages = 0
+        self._cut = False
+        self._started = connector.http.stats.requests
+
+    async def close(self) -> None:
+        await _wire.cancel_all(list(self._tasks.values()))
+
+    async def run(self) -> AsyncIterator[ListingItem]:
+        start = 0
+        while True:
+            try:
+                start, data, total = await self._page(start)
+            except AuthError:
+                raise
+            except ConnectorError as err:
+                yield self._end(False, str(err))
+                return
+            expected = min(self._size, max(total, self._total) - start)
+            self._cut = self._cut or len(data) < expected
+            self._total = max(self._total, total)
+            self._pages += 1
+            yield self._c._parse_page(start, data)
+            start += self._size
+            if start >= self._total:
+                reason = "a page had fewer records than the total promised" if self._cut else None
+                yield self._end(not self._cut, reason)
+                return
+
+    async def _page(self, start: int) -> tuple[int, list[Any], int]:
+        task = self._tasks.pop(start, None)
+        result = await task if task is not None else await self._c._fetch_page(start)
+        self._total = max(self._total, result[2])
+        self._refill(start)
+        return result
+
+    def _refill(self, current: int) -> None:
+        self._next_start = max(self._next_start, current + self._size)
+        while self._next_start < self._total and len(self._tasks) < self._window:
+            start = self._next_start
+            self._tasks[start] = asyncio.ensure_future(self._c._fetch_page(start))
+            self._next_start += self._size
+
+    def _end(self, complete: bool, reason: str | None = None) -> ListingEnd:
+        requests = self._c.http.stats.requests - self._started
+        return ListingEnd(complete, None if complete else reason, self._pages, requests)
+
+
+def _status(raw: Mapping[str, Any]) -> Status:
+    enabled = raw.get("enabled", True)
+    if enabled is False:
+        return Status.DISABLED
+    value = raw.get("status")
+    if value == "pending":
+        return Status.PENDING
+    if value in _ACTIVE:
+        return Status.ACTIVE
+    raise ValueError(f"unknown status: {value!r}")
+
+
+def _status_body(current: RemoteCertificate, status: Status) -> dict[str, Any]:
+    """PATCH fields for a neutral status: SFCC has no "expired", so it is disabled too."""
+    body: dict[str, Any] = {"enabled": status.usable}
+    if status is Status.PENDING:
+        body["status"] = "pending"
+    elif status is Status.ACTIVE and current.raw.get("status") == "pending":
+        body["status"] = "issued"
+    return body
+
+
+def _create_body(cert: NewCertificate, currency: str) -> dict[str, Any]:
+    amount = _wire.json_number(parse_money(cert.amount, currency))
+    body: dict[str, Any] = {
+        "code": cert.code,
+        "amount": {"currency_mnemonic": currency, "value": amount},
+        "enabled": cert.status.usable,
+    }
+    if cert.status is Status.PENDING:
+        body["status"] = "pending"
+    optional = {
+        "recipient_name": cert.people.to_name,
+        "recipient_email": cert.people.to_email,
+        "sender_name": cert.people.from_name,
+        "message": cert.message,
+    }
+    body.update({key: value for key, value in optional.items() if value})
+    return body
+
+
+def _mask(code: str) -> str:
+    return "*" * max(len(code) - 4, 0) + code[-4:]
+
+
+def _fault_message(response: Response) -> str:
+    """``fault.type: fault.message`` of an OCAPI fault document."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text(200)
+    fault = body.get("fault") if isinstance(body, dict) else None
+    if isinstance(fault, dict):
+        return f"{fault.get('type', '')}: {fault.get('message', '')}"
+    return ""

@@ -1,0 +1,461 @@
+"""3dcart / Shift4Shop REST API v2 connector (PLATFORMS.md, seed 000).
+
+The certificate code is the key (no numeric id, no status, no currency: the store's one
+currency comes from config). Writes answer an array of ``{Key, Value, Status, Message}``,
+one per record; a failed element is that record's failure. Balance writes are an
+undocumented guess (``Balance`` in a PUT body), so every one is read back and a mismatch
+raises :class:`~syncd.errors.WriteNotApplied`.
+
+Listing: a ``countonly`` request first tells how many records exist, so the pages'
+offsets are known up front and fetched concurrently. The offset advances by the records
+actually received (a short page is re-read from where it stopped, never skipped). The
+listing is complete on the platform's end answer (404 / "Offset amount exceeds…") or
+when the count is reached by a page that came back shorter than asked (two signals that
+agree); a store that shrank while listed ends incomplete. That makes a full listing
+``1 + ceil(N / page)`` requests. Without a usable count it pages sequentially to the 404.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from syncd.errors import (
+    AuthError,
+    BadPayload,
+    ConnectorError,
+    NotFound,
+    Rejected,
+    UnsafeOperation,
+    Unsupported,
+    WriteNotApplied,
+)
+from syncd.model import (
+    Capabilities,
+    ListingEnd,
+    ListingPage,
+    NewCertificate,
+    RecordProblem,
+    RemoteCertificate,
+    Status,
+)
+from syncd.money import format_money, normalise_currency, parse_money
+from syncd.platforms import _wire
+from syncd.platforms.base import ListingItem
+from syncd.platforms.http import Clock, HttpClient, HttpOptions, Response, Sleep, _real_sleep
+
+API_PATH = "/3dCartWebAPI/v2"
+MAX_PAGE_SIZE = 300  # undocumented upstream; what clients use and the sandbox serves
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceWrite:
+    """One element of a bulk balance update."""
+
+    code: str
+    balance: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOutcome:
+    """What the store answered for one record of a bulk write."""
+
+    code: str
+    ok: bool
+    status: int | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    offset: int
+    limit: int
+    records: list[Any] | None = None  # None: the end answer (404 / offset exceeds)
+
+
+class Shift4ShopConnector:
+    """One 3dcart / Shift4Shop store."""
+
+    def __init__(
+        self,
+        store: str,
+        *,
+        base_url: str,
+        secure_url: str,
+        private_key: str,
+        token: str,
+        currency: str,
+        options: HttpOptions | None = None,
+        page_size: int | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = _real_sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._store = store
+        self._root = base_url.rstrip("/") + API_PATH
+        self._currency = normalise_currency(currency)
+        self._page_size = min(page_size or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+        self._secrets = (private_key, token)
+        headers = {
+            "SecureURL": secure_url,
+            "PrivateKey": private_key,
+            "Token": token,
+            "Accept": "application/json",
+        }
+        self.http = HttpClient(
+            store, options=options, headers=headers, clock=clock, sleep=sleep, rng=rng
+        )
+
+    def __repr__(self) -> str:
+        return f"Shift4ShopConnector(store={self._store!r}, url={self._root!r})"
+
+    @property
+    def store(self) -> str:
+        return self._store
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(
+            set_status=False,
+            has_status=False,
+            has_expiry=False,
+            currencies=frozenset({self._currency}),
+            registries=True,
+            lookup_code=True,
+        )
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    # -- wire ---------------------------------------------------------------------------
+
+    def _url(self, code: str | None = None) -> str:
+        if code is None:
+            return f"{self._root}/GiftCertificates"
+        if not code.strip():
+            raise UnsafeOperation(f"{self._store}: empty certificate code {code!r}")
+        return f"{self._root}/GiftCertificates/{quote(code, safe='')}"
+
+    def _error(self, response: Response, what: str) -> ConnectorError:
+        return _wire.status_error(
+            self._store, response, what, _answer_message(response), self._secrets
+        )
+
+    # -- listing ------------------------------------------------------------------------
+
+    async def list_certificates(self) -> AsyncIterator[ListingItem]:
+        """Every certificate; raises only AuthError (the store is unhealthy)."""
+        listing = _Listing(self)
+        async for item in listing.run():
+            yield item
+
+    async def _count(self) -> int | None:
+        """How many certificates the store holds (``countonly``), None if it won't say."""
+        response = await self.http.request(
+            "GET", self._url(), idempotent=True, params={"countonly": "1"}
+        )
+        if response.status == 404:
+            return 0
+        if response.status != 200:
+            raise self._error(response, "count certificates")
+        try:
+            return _count_of(response.json())
+        except ValueError:
+            return None
+
+    async def _fetch_page(self, offset: int, limit: int) -> _Page:
+        params = {"offset": str(offset), "limit": str(limit)}
+        response = await self.http.request("GET", self._url(), idempotent=True, params=params)
+        if response.status == 404 or _is_offset_exceeded(response):
+            return _Page(offset, limit, None)
+        what = f"list certificates at offset {offset}"
+        if response.status != 200:
+            raise self._error(response, what)
+        body = _wire.parse_json(self._store, response, what)
+        if not isinstance(body, list):
+            raise BadPayload(self._store, f"{what}: expected an array, got {type(body).__name__}")
+        return _Page(offset, limit, body)
+
+    def _parse_page(self, page: _Page) -> ListingPage:
+        records: list[RemoteCertificate] = []
+        problems: list[RecordProblem] = []
+        for index, raw in enumerate(page.records or ()):
+            try:
+                records.append(self._parse(raw))
+            except (ValueError, TypeError, AttributeError) as err:
+                key = _record_key(raw, f"offset {page.offset + index}")
+                problems.append(RecordProblem(self._store, key, str(err)))
+        return ListingPage(tuple(records), tuple(problems))
+
+    def _parse(self, raw: Any) -> RemoteCertificate:
+        code = _wire.required_str(raw, "CertificateCode")
+        currency = self._currency
+        return RemoteCertificate(
+            store=self._store,
+            remote_id=code,
+            code=code,
+            currency=currency,
+            amount=parse_money(raw.get("Amount"), currency),
+            balance=parse_money(raw.get("Balance"), currency),
+            status=Status.ACTIVE,  # 3dcart has no status (capabilities say so)
+            message=_wire.optional_str(raw, "Notes"),
+            created_at=_wire.utc_from_iso(raw.get("DateCreated")),
+            raw=raw,
+        )
+
+    # -- single records -----------------------------------------------------------------
+
+    async def get_certificate(self, remote_id: str) -> RemoteCertificate | None:
+        response = await self.http.request("GET", self._url(remote_id), idempotent=True)
+        if response.status == 404:
+            return None
+        what = f"get certificate {remote_id!r}"
+        if response.status != 200:
+            raise self._error(response, what)
+        body = _wire.parse_json(self._store, response, what)
+        if isinstance(body, list):  # some versions wrap the one record in an array
+            body = body[0] if len(body) == 1 else None
+        try:
+            return self._parse(body)
+        except (ValueError, TypeError, AttributeError) as err:
+            raise BadPayload(self._store, f"{what}: {err}") from err
+
+    async def find_by_code(self, code: str) -> RemoteCertificate | None:
+        return await self.get_certificate(code)
+
+    async def create_certificate(self, cert: NewCertificate) -> RemoteCertificate:
+        """POST (never retried blindly), then the balance if it differs from the amount."""
+        self._check_currency(cert.currency)
+        body = {
+            "CertificateCode": cert.code,
+            "Amount": _wire.json_number(self._quantize(cert.amount)),
+            "Notes": cert.message or "",
+        }
+        response = await self.http.request("POST", self._url(), idempotent=False, json_body=body)
+        self._check_write(response, f"create certificate {cert.code!r}", cert.code)
+        if parse_money(cert.balance, self._currency) != parse_money(cert.amount, self._currency):
+            return await self._set_balance(cert.code, cert.balance)
+        created = await self.get_certificate(cert.code)
+        if created is None:
+            raise NotFound(self._store, f"certificate {cert.code!r} missing right after create")
+        return created
+
+    async def update_certificate(
+        self,
+        current: RemoteCertificate,
+        *,
+        balance: Decimal | None = None,
+        status: Status | None = None,
+    ) -> RemoteCertificate:
+        if status is not None:
+            raise Unsupported(self._store, f"3dcart has no status (asked {status.value!r})")
+        if balance is None:
+            return current
+        return await self._set_balance(current.remote_id, balance)
+
+    async def update_balances(self, writes: Sequence[BalanceWrite]) -> list[WriteOutcome]:
+        """One bulk PUT; an outcome per write, in order (absolute values: safe to retry)."""
+        if not writes:
+            return []
+        body = [
+            {"CertificateCode": w.code, "Balance": _wire.json_number(self._quantize(w.balance))}
+            for w in writes
+        ]
+        response = await self.http.request("PUT", self._url(), idempotent=True, json_body=body)
+        if response.status in (401, 403) or response.status >= 500 or response.status == 429:
+            raise self._error(response, f"update {len(writes)} certificate(s)")
+        return _outcomes(writes, response)
+
+    async def _set_balance(self, code: str, balance: Decimal) -> RemoteCertificate:
+        wanted = self._quantize(balance)
+        [outcome] = await self.update_balances([BalanceWrite(code, wanted)])
+        if not outcome.ok:
+            cls = NotFound if outcome.status == 404 else Rejected
+            raise cls(self._store, f"balance of {code!r}: {outcome.message}")
+        seen = await self.get_certificate(code)
+        if seen is None:
+            raise NotFound(self._store, f"certificate {code!r} vanished after a balance write")
+        if seen.balance != wanted:
+            raise WriteNotApplied(
+                self._store,
+                f"balance of {code!r}: wrote {format_money(wanted, self._currency)}, "
+                f"read back {format_money(seen.balance, self._currency)}",
+            )
+        return seen
+
+    async def delete_certificate(self, remote_id: str) -> None:
+        response = await self.http.request("DELETE", self._url(remote_id), idempotent=True)
+        self._check_write(response, f"delete certificate {remote_id!r}", remote_id)
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _quantize(self, value: Decimal) -> Decimal:
+        return parse_money(value, self._currency)
+
+    def _check_currency(self, currency: str) -> None:
+        if normalise_currency(currency) != self._currency:
+            raise Rejected(self._store, f"store sells in {self._currency} only, not {currency!r}")
+
+    def _check_write(self, response: Response, what: str, code: str) -> None:
+        """A write answer: the HTTP status, then the record's own ``Status``."""
+        if not 200 <= response.status < 300:
+            raise self._error(response, what)
+        outcomes = _outcomes([BalanceWrite(code, Decimal(0))], response)
+        if outcomes and not outcomes[0].ok:
+            raise Rejected(self._store, f"{what}: {outcomes[0].message}")
+
+
+class _Listing:
+    """One pass over the store's certificates (see the module docstring)."""
+
+    def __init__(self, connector: Shift4ShopConnector) -> None:
+        self._c = connector
+        self._size = connector._page_size
+        self._window = max(1, connector.http.options.max_concurrency) * 2
+        self._planned: list[int] = []
+        self._tasks: dict[int, asyncio.Task[_Page]] = {}
+        self._pages = 0
+        self._start_requests = connector.http.stats.requests
+
+    async def run(self) -> AsyncIterator[ListingItem]:
+        try:
+            async for item in self._run():
+                yield item
+        finally:
+            await _wire.cancel_all(list(self._tasks.values()))
+
+    async def _run(self) -> AsyncIterator[ListingItem]:
+        try:
+            count = await self._c._count()
+        except AuthError:
+            raise
+        except ConnectorError as err:
+            yield self._end(False, f"count failed: {err}")
+            return
+        if count == 0:
+            yield self._end(True)
+            return
+        if count is not None:
+            self._planned = list(range(1, count + 1, self._size))
+        async for item in self._pages_from(count):
+            yield item
+
+    async def _pages_from(self, count: int | None) -> AsyncIterator[ListingItem]:
+        offset = 1
+        while True:
+            self._refill()
+            try:
+                page = await self._next_page(offset)
+            except AuthError:
+                raise
+            except ConnectorError as err:
+                yield self._end(False, str(err))
+                return
+            if page.records is None:
+                shrank = count is not None and offset <= count
+                yield self._end(not shrank, "store shrank while listed" if shrank else None)
+                return
+            self._pages += 1
+            yield self._c._parse_page(page)
+            received = len(page.records)
+            offset += received
+            counted = count is not None and offset > count
+            if received == 0:  # not the documented end answer: trust it only with the count
+                yield self._end(counted, "empty page instead of the end answer")
+                return
+            if counted and received < page.limit:
+                yield self._end(True)  # the count is reached and the store ran out: agreed
+                return
+
+    async def _next_page(self, offset: int) -> _Page:
+        task = self._tasks.pop(offset, None)
+        if task is not None:
+            return await task
+        # A gap left by a short page: read exactly up to the next prefetched offset.
+        ahead = [o for o in self._tasks if o > offset]
+        limit = min(self._size, min(ahead) - offset) if ahead else self._size
+        return await self._c._fetch_page(offset, limit)
+
+    def _refill(self) -> None:
+        while self._planned and len(self._tasks) < self._window:
+            offset = self._planned.pop(0)
+            self._tasks[offset] = asyncio.ensure_future(self._c._fetch_page(offset, self._size))
+
+    def _end(self, complete: bool, reason: str | None = None) -> ListingEnd:
+        requests = self._c.http.stats.requests - self._start_requests
+        return ListingEnd(complete, None if complete else reason, self._pages, requests)
+
+
+def _count_of(body: Any) -> int | None:
+    """The number in a ``countonly`` answer, whatever its wrapping."""
+    if isinstance(body, list) and len(body) == 1:
+        body = body[0]
+    if isinstance(body, bool):
+        return None
+    if isinstance(body, int):
+        return body
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if "count" in key.lower() and isinstance(value, int | str):
+                try:
+                    return int(value)
+                except ValueError:
+                    return None
+    return None
+
+
+def _is_offset_exceeded(response: Response) -> bool:
+    return response.status == 400 and b"exceeds" in response.body.lower()
+
+
+def _answer_message(response: Response) -> str:
+    """The ``Message`` of a 3dcart answer array, else the start of the body."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text(200)
+    if isinstance(body, list) and body and isinstance(body[0], dict):
+        return str(body[0].get("Message", ""))
+    return response.text(200)
+
+
+def _outcomes(writes: Sequence[BalanceWrite], response: Response) -> list[WriteOutcome]:
+    """Pair each write with its answer element: by code when the answer names it, else by
+    position; a write the answer does not mention failed."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    elements = [e for e in body if isinstance(e, dict)] if isinstance(body, list) else []
+    by_code = {str(e.get("Value")): e for e in elements}
+    outcomes = []
+    for index, write in enumerate(writes):
+        element = by_code.get(write.code)
+        if element is None and len(elements) == len(writes):
+            element = elements[index]
+        outcomes.append(_outcome(write.code, element, response.status))
+    return outcomes
+
+
+def _outcome(code: str, element: dict[str, Any] | None, http_status: int) -> WriteOutcome:
+    if element is None:  # only an answer without any body (204) vouches for the record
+        ok = http_status == 204
+        return WriteOutcome(code, ok, http_status, "" if ok else "no answer for this record")
+    try:
+        status: int | None = int(str(element.get("Status", "")))
+    except ValueError:
+        status = None
+    ok = status is not None and 200 <= status < 300
+    return WriteOutcome(code, ok, status, str(element.get("Message", "")))
+
+
+def _record_key(raw: Any, fallback: str) -> str:
+    if isinstance(raw, dict) and isinstance(raw.get("CertificateCode"), str):
+        return str(raw["CertificateCode"])
+    return fallback
