@@ -89,6 +89,9 @@ class SfccConnector:
         self._shop_client_id = shop_client_id
         self._currency = normalise_currency(currency) if currency else None
         self._page_size = min(page_size or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+        # merchant_id → plain code of certificates this process created or looked up;
+        # OCAPI never shows codes, and a re-issue needs one (else the caller supplies it).
+        self._codes: dict[str, str] = {}
         self.http = HttpClient(
             store,
             options=options,
@@ -238,9 +241,14 @@ class SfccConnector:
     ) -> RemoteCertificate:
         body = _wire.parse_json(self._store, response, what)
         try:
-            return self._parse(body, code)
+            cert = self._parse(body, code)
         except (ValueError, TypeError, AttributeError, KeyError) as err:
             raise BadPayload(self._store, f"{what}: {err}") from err
+        if cert.code is not None:
+            self._codes[cert.remote_id] = cert.code
+        elif cert.remote_id in self._codes:
+            cert = dataclasses.replace(cert, code=self._codes[cert.remote_id])
+        return cert
 
     # -- single records -----------------------------------------------------------------
 
@@ -319,18 +327,19 @@ class SfccConnector:
         """Set a balance by re-issuing under the same code (companion; absolute: retried)."""
         if self._companion is None:
             raise Unsupported(self._store, "SFCC cannot set a balance without a companion")
-        if current.code is None:
+        code = current.code or self._codes.get(current.remote_id)
+        if code is None:
             raise Unsupported(
                 self._store, f"balance of {current.remote_id!r}: its plain code is unknown"
             )
         value = _wire.json_number(parse_money(balance, current.currency))
         body = {"balance": {"currency_mnemonic": current.currency, "value": value}}
-        url = self._companion_url(current.code, "/balance")
+        url = self._companion_url(code, "/balance")
         response = await self._call("PUT", url, idempotent=True, body=body)
         what = f"set balance of {current.remote_id!r}"
         if response.status != 200:
             raise self._error(response, what)
-        return self._parse_one(response, what, current.code)
+        return self._parse_one(response, what, code)
 
     async def _patch_status(self, current: RemoteCertificate, status: Status) -> RemoteCertificate:
         version = current.version

@@ -6,6 +6,7 @@ lives in ``tests/platforms/``; here only what every connector promises.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from decimal import Decimal
 
@@ -226,6 +227,7 @@ async def test_write_retried_after_500_is_applied_once(harness: Harness) -> None
     connector = harness.connector()
     current = await connector.get_certificate(harness.remote_id(code))
     assert current is not None
+    current = dataclasses.replace(current, code=code)  # SFCC: the ledger knows the code
     await harness.faults(error_rate=1.0)
     harness.after_sleep = lambda: harness.set_faults_now(error_rate=0.0)
     updated = await connector.update_certificate(current, balance=Decimal("7.00"))
@@ -299,6 +301,7 @@ async def test_lost_create_answer_is_not_retried_and_find_by_code_resolves_it(
     harness: Harness,
 ) -> None:
     connector = harness.connector()
+    await connector.find_by_code("WARM-UP")  # SFCC: the token is fetched before the fault
     await harness.faults(lost_response_rate=1.0)
     with pytest.raises(Transient):
         await connector.create_certificate(new_cert("LOST-0001"))
