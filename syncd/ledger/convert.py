@@ -21,7 +21,7 @@ from syncd.ledger.records import (
     LedgerError,
     NewLedgerCertificate,
 )
-from syncd.ledger.types import to_fixed
+from syncd.ledger.types import to_fixed, to_utc
 from syncd.model import LedgerCertificate, LedgerLink, People, Status
 from syncd.money import MoneyError, normalise_currency, quantum
 
@@ -55,6 +55,16 @@ def currency_in(value: str) -> str:
         raise LedgerError(str(err)) from None
 
 
+def time_in(value: datetime | None, what: str) -> datetime | None:
+    """A timezone-aware time, in UTC; checked here so the LedgerError names the field."""
+    if value is None:
+        return None
+    try:
+        return to_utc(value)
+    except LedgerError as err:
+        raise LedgerError(f"{what}: {err}") from None
+
+
 def status_out(value: str | None) -> Status | None:
     return None if value is None else _STATUS[value]
 
@@ -79,9 +89,9 @@ def certificate_params(group: str, cert: NewLedgerCertificate, now: datetime) ->
         "status": status_in(cert.status),
         **people_params(cert.people),
         "message": cert.message,
-        "expires_at": cert.expires_at,
+        "expires_at": time_in(cert.expires_at, "expires_at"),
         "origin_store": cert.origin_store,
-        "created_at": cert.created_at or now,
+        "created_at": time_in(cert.created_at, "created_at") or now,
         "updated_at": now,
     }
 

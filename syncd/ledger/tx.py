@@ -103,7 +103,11 @@ class LedgerTx:
         if not isinstance(people, _Unset):
             values.update(convert.people_params(people))
         given: dict[str, Any] = {"code": code, "masked_code": masked_code, "message": message}
-        given["expires_at"] = expires_at
+        given["expires_at"] = (
+            expires_at
+            if isinstance(expires_at, _Unset)
+            else convert.time_in(expires_at, "expires_at")
+        )
         values.update({k: v for k, v in given.items() if not isinstance(v, _Unset)})
         table = tables.certificates
         self._conn.execute(update(table).where(table.c.id == cert_id).values(values))
@@ -131,7 +135,7 @@ class LedgerTx:
         for start in range(0, len(wanted), _IN_CHUNK):
             chunk = wanted[start : start + _IN_CHUNK]
             query = select(table.c.id, table.c.currency).where(table.c.id.in_(chunk))
-            found.update(self._conn.execute(query).tuples().all())
+            found.update((row[0], row[1]) for row in self._conn.execute(query))
         missing = [cert_id for cert_id in wanted if cert_id not in found]
         if missing:
             raise LedgerError(f"no certificate with id {missing[0]}")
@@ -204,6 +208,7 @@ class LedgerTx:
         """Open an alert, or count again the open one with the same (kind, group, store,
         certificate, key): its ``count`` grows, ``last_seen`` and ``message`` are updated."""
         kind = checked(AlertKind, alert.kind, "alert kind")
+        now = _time(now, "alert time")
         table = tables.alerts
         where = and_(
             table.c.kind == kind.value,
@@ -239,7 +244,7 @@ class LedgerTx:
         """Mark an open alert resolved; False if there is no such open alert."""
         table = tables.alerts
         where = and_(table.c.id == alert_id, table.c.resolved_at.is_(None))
-        when = self._now() if now is None else now
+        when = self._now() if now is None else _time(now, "resolved_at")
         result = self._conn.execute(update(table).where(where).values(resolved_at=when))
         return bool(result.rowcount)
 
@@ -247,7 +252,7 @@ class LedgerTx:
 
     def start_cycle(self, group: str, started_at: datetime) -> int:
         table = tables.cycles
-        row = {"group_name": group, "started_at": started_at, "counts": {}}
+        row = {"group_name": group, "started_at": _time(started_at, "started_at"), "counts": {}}
         return int(self._conn.execute(insert(table).returning(table.c.id), row).scalar_one())
 
     def finish_cycle(
@@ -262,12 +267,20 @@ class LedgerTx:
         bad = {k: v for k, v in counts.items() if isinstance(v, bool) or not isinstance(v, int)}
         if bad:
             raise LedgerError(f"cycle counts must be integers: {bad!r}")
-        values = {"finished_at": finished_at, "outcome": outcome, "counts": dict(counts)}
+        finished = _time(finished_at, "finished_at")
+        values = {"finished_at": finished, "outcome": outcome, "counts": dict(counts)}
         values["summary"] = summary
         table = tables.cycles
         result = self._conn.execute(update(table).where(table.c.id == cycle_id).values(values))
         if result.rowcount == 0:
             raise LedgerError(f"no cycle with id {cycle_id}")
+
+
+def _time(value: datetime, what: str) -> datetime:
+    checked_time = convert.time_in(value, what)
+    if checked_time is None:
+        raise LedgerError(f"{what} is required")
+    return checked_time
 
 
 def _link_set(excluded: Any) -> dict[str, Any]:
@@ -283,7 +296,7 @@ def _link_params(link: LedgerLink, currency: str, now: datetime) -> dict[str, An
         "last_balance": None if balance is None else convert.money_in(balance, currency, "balance"),
         "last_status": convert.status_in(link.last_status, "last_status"),
         "version": link.version,
-        "last_seen_at": link.last_seen_at,
+        "last_seen_at": convert.time_in(link.last_seen_at, "last_seen_at"),
         "deleted": link.deleted,
         "unmirrorable": link.unmirrorable,
         "created_at": now,
@@ -308,8 +321,8 @@ def _journal_params(row: JournalRecord, currency: str, now: datetime) -> dict[st
         "status_to": convert.status_in(row.status_to, "status_to"),
         "reason": row.reason,
         "cycle_id": row.cycle_id,
-        "observed_at": row.observed_at,
-        "recorded_at": row.recorded_at or now,
+        "observed_at": convert.time_in(row.observed_at, "observed_at"),
+        "recorded_at": convert.time_in(row.recorded_at, "recorded_at") or now,
     }
 
 
