@@ -76,7 +76,7 @@ def _scrub(value: Any) -> Any:
         return redact(value)
     if isinstance(value, dict):
         return {key: _scrub(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
+    if type(value) in (list, tuple, set, frozenset):  # exact types: a namedtuple is an object
         return type(value)(_scrub(item) for item in value)
     if value is None or isinstance(value, bool | int | float):
         return value

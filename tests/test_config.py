@@ -186,7 +186,7 @@ def test_an_unknown_override_key_is_reported(tmp_path: Path) -> None:
     env = {**MINIMAL_ENV, "SYNCD_HTTP__LISTNE": "127.0.0.1:1"}
     assert (
         one_problem(tmp_path, MINIMAL, env=env)
-        == "http.listne (from SYNCD_HTTP__LISTNE): unknown key"
+        == "http.listne (from SYNCD_HTTP__LISTNE): unknown key (did you mean 'listen'?)"
     )
 
 
@@ -227,14 +227,30 @@ def test_unknown_top_level_key(tmp_path: Path) -> None:
     assert one_problem(tmp_path, "colour = 1\n" + MINIMAL) == "colour (line 1): unknown key"
 
 
+def test_unknown_key_suggests_the_intended_table_key(tmp_path: Path) -> None:
+    found = one_problem(tmp_path, "stors = 1\n" + MINIMAL)
+    assert found == "stors (line 1): unknown key (did you mean 'stores'?)"
+
+
+def test_stores_written_as_a_table(tmp_path: Path) -> None:
+    found = one_problem(tmp_path, '[stores]\nname = "x"\n')
+    assert found == "stores (line 1): must be an array of tables: write [[stores]], not [stores]"
+
+
 def test_unknown_key_in_a_store(tmp_path: Path) -> None:
     text = MINIMAL.replace('store_hash = "abc123"\n', 'store_hash = "abc123"\nstore_hsah = "x"\n')
-    assert one_problem(tmp_path, text) == "stores[1].store_hsah (line 15): unknown key"
+    assert (
+        one_problem(tmp_path, text)
+        == "stores[1].store_hsah (line 15): unknown key (did you mean 'store_hash'?)"
+    )
 
 
 def test_unknown_key_in_group_defaults(tmp_path: Path) -> None:
     text = MINIMAL + '[groups.defaults]\nto_name = "x"\nto_nmae = "y"\n'
-    assert one_problem(tmp_path, text) == "groups[0].defaults.to_nmae (line 32): unknown key"
+    assert (
+        one_problem(tmp_path, text)
+        == "groups[0].defaults.to_nmae (line 32): unknown key (did you mean 'to_name'?)"
+    )
 
 
 def test_a_secret_in_an_unknown_key_is_not_echoed(tmp_path: Path) -> None:
@@ -249,7 +265,10 @@ def test_a_secret_field_of_another_platform_is_unknown(tmp_path: Path) -> None:
     text = MINIMAL.replace(
         'store_hash = "abc123"\n', 'store_hash = "abc123"\ntoken = { env = "T3D" }\n'
     )
-    assert one_problem(tmp_path, text) == "stores[1].token (line 15): unknown key"
+    assert (
+        one_problem(tmp_path, text) == "stores[1].token (line 15): "
+        "unknown key for platform bigcommerce (it is a key of shift4shop)"
+    )
 
 
 # --- platforms and stores ---------------------------------------------------------------

@@ -5,13 +5,14 @@ validate, and report every problem at once, each naming its key (and line, where
 from __future__ import annotations
 
 import copy
+import difflib
 import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from pydantic_settings import SettingsError
 
@@ -21,8 +22,16 @@ from syncd.config.models import (
     HTTP_SECRET_FIELDS,
     PLATFORMS,
     STORE_SECRET_FIELDS,
+    BigCommerceStore,
+    GroupDefaults,
+    GroupSettings,
+    HttpSettings,
+    LedgerSettings,
+    LogSettings,
     MappingEnvSource,
     Settings,
+    SfccStore,
+    Shift4ShopStore,
 )
 from syncd.config.secrets import Resolution, resolve_secrets
 from syncd.errors import ConfigError
@@ -30,6 +39,17 @@ from syncd.errors import ConfigError
 DEFAULT_PATH = Path("/etc/syncd/syncd.toml")
 ENV_PREFIX = "SYNCD_"
 _SECRET_KEYS = frozenset((*STORE_SECRET_FIELDS, *HTTP_SECRET_FIELDS))
+# The model behind each table name that can appear in an error location.
+_TABLE_MODELS: dict[str, type[BaseModel]] = {
+    "ledger": LedgerSettings,
+    "http": HttpSettings,
+    "log": LogSettings,
+    "groups": GroupSettings,
+    "defaults": GroupDefaults,
+    "shift4shop": Shift4ShopStore,
+    "bigcommerce": BigCommerceStore,
+    "sfcc": SfccStore,
+}
 _MIN_SCRUB = 4  # shorter "secrets" would mangle messages; no message echoes a secret anyway
 
 
@@ -148,7 +168,9 @@ def _from_pydantic(error: ErrorDetails) -> KeyProblem:
     kind = error["type"]
     secret = key.rsplit(".", 1)[-1] in _SECRET_KEYS
     if kind == "extra_forbidden":
-        return key, "unknown key"  # never its value: an unknown key may hold a secret
+        return key, _unknown_key(error["loc"])  # never its value: it may hold a secret
+    if kind == "list_type" and key in ("stores", "groups") and isinstance(error["input"], dict):
+        return key, f"must be an array of tables: write [[{key}]], not [{key}]"
     if kind == "missing":
         forms = ' (a string, { env = "NAME" } or { file = "NAME" })' if secret else ""
         return key, f"is required{forms}"
@@ -161,6 +183,20 @@ def _from_pydantic(error: ErrorDetails) -> KeyProblem:
     if kind != "value_error" and not secret and _printable(error.get("input")):
         message += f"; got {error['input']!r}"
     return key, message
+
+
+def _unknown_key(loc: tuple[int | str, ...]) -> str:
+    """``unknown key``, with the likely intended key or the platform the key belongs to."""
+    name = str(loc[-1])
+    parents = [part for part in loc[:-1] if isinstance(part, str) and part in _TABLE_MODELS]
+    model = _TABLE_MODELS[parents[-1]] if parents else Settings
+    close = difflib.get_close_matches(name, list(model.model_fields), n=1, cutoff=0.7)
+    if close:
+        return f"unknown key (did you mean {close[0]!r}?)"
+    owners = [p for p in PLATFORMS if name in _TABLE_MODELS[p].model_fields]
+    if parents and parents[-1] in PLATFORMS and owners:
+        return f"unknown key for platform {parents[-1]} (it is a key of {', '.join(owners)})"
+    return "unknown key"
 
 
 def _platforms() -> str:
