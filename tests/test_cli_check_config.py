@@ -45,7 +45,7 @@ def test_example_with_its_variables(
     code, out, err = run([str(EXAMPLE)], capsys)
     assert (code, err) == (0, "")
     assert f"{EXAMPLE}: OK" in out
-    assert "main-3dcart: shift4shop, https://apirest.3dcart.com, currency USD" in out
+    assert "main-3dcart: shift4shop, https://apirest.3dcart.com, currency USD, group us" in out
     assert "outlet-bc: bigcommerce, https://api.bigcommerce.com, currency USD" in out
     assert "flagship-sfcc: sfcc, https://example.dx.commercecloud.salesforce.com" in out
     assert "private_key: set (env SYNCD_MAIN_3DCART_KEY)" in out
@@ -104,6 +104,16 @@ def test_secret_origins_in_the_summary(
     assert "access_token: set (inline)" in out
     assert "admin_token not set" in out
     assert_no_secret(out, "file-secret-4411", "inline-secret-8822")
+
+
+def test_a_store_in_no_group_is_pointed_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    set_env(monkeypatch, MINIMAL_ENV)
+    text = MINIMAL.replace('"sbc", "ssf"]', '"sbc"]')
+    code, out, _ = run([str(write_config(tmp_path, text))], capsys)
+    assert code == 0
+    assert "ssf: sfcc, https://sf.example.com, currency (from the platform), in no group" in out
 
 
 def test_ledger_password_is_hidden(

@@ -64,9 +64,11 @@ def summary(settings: Settings, shown: str) -> list[str]:
 
 def _store_lines(settings: Settings, index: int) -> list[str]:
     store = settings.stores[index]
+    groups = [g.name for g in settings.groups if store.name in g.stores]
+    membership = f"group {groups[0]}" if groups else "in no group: not synced"
     lines = [
         f"  {store.name}: {store.platform}, {store.base_url}, "
-        f"currency {store.currency or '(from the platform)'}"
+        f"currency {store.currency or '(from the platform)'}, {membership}"
     ]
     fields = [field for field in STORE_SECRET_FIELDS if hasattr(store, field)]
     lines += [f"    {f}: {_secret(settings, f'stores[{index}].{f}', True)}" for f in fields]
