@@ -28,6 +28,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from syncd.model import Status
+from syncd.money import quantize
 from syncd.sandbox import sfcc_companion
 from syncd.sandbox.common import (
     SANDBOX_PREFIX,
@@ -335,21 +336,27 @@ def seed(app: web.Application, certificates: Iterable[SeedCertificate]) -> None:
         store.add(_seeded(store, cert, now))
 
 
+# SFCC has no "expired": an expired or disabled certificate is one turned off.
+_TURNED_OFF = frozenset({Status.DISABLED, Status.EXPIRED})
+
+
 def _seeded(store: SfccStore, cert: SeedCertificate, now: float) -> SfccCertificate:
+    amount = quantize(cert.amount, cert.currency)
+    balance = quantize(cert.balance, cert.currency)
+    transactions = [Transaction("create", amount, now)]
+    if balance != amount:
+        transactions.append(Transaction("redeem", amount - balance, now))
     record = SfccCertificate(
-        merchant_id=store.next_merchant_id(),
-        code=cert.code,
-        currency=cert.currency,
-        amount=cert.amount,
-        balance=cert.balance,
-        created=now,
-        modified=now,
-        status="pending" if cert.status is Status.PENDING else "issued",
-        # SFCC has no "expired": an expired or disabled certificate is one turned off.
-        enabled=cert.status not in (Status.DISABLED, Status.EXPIRED),
-        transactions=[Transaction("create", cert.amount, now)],
+        store.next_merchant_id(),
+        cert.code,
+        cert.currency,
+        amount,
+        balance,
+        now,
+        now,
+        "pending" if cert.status == "pending" else "issued",
+        cert.status not in _TURNED_OFF,
+        transactions=transactions,
     )
-    if cert.balance != cert.amount:
-        record.transactions.append(Transaction("redeem", cert.amount - cert.balance, now))
     record.settle_status()
     return record
