@@ -182,6 +182,12 @@ def test_a_bad_override_names_its_variable(tmp_path: Path) -> None:
     assert found.startswith("http.listen (from SYNCD_HTTP__LISTEN): 'nowhere' is not host:port")
 
 
+def test_a_table_override_that_is_not_json(tmp_path: Path) -> None:
+    env = {**MINIMAL_ENV, "SYNCD_HTTP": "{not-json-secret"}
+    found = one_problem(tmp_path, MINIMAL, env=env)
+    assert found == "SYNCD_HTTP: a whole table must be given as JSON (it is not valid JSON)"
+
+
 def test_an_unknown_override_key_is_reported(tmp_path: Path) -> None:
     env = {**MINIMAL_ENV, "SYNCD_HTTP__LISTNE": "127.0.0.1:1"}
     assert (

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -103,7 +104,10 @@ def _env_overrides(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str
     try:
         overrides = MappingEnvSource(Settings, environ)()
     except SettingsError as err:
-        return {}, {}, [f"environment: {err}"]
+        # pydantic-settings names the field, not the variable; never quote the value.
+        field = re.search(r'field "(\w+)"', str(err))
+        variable = _variable_for(field.group(1), environ) if field else "a SYNCD_ variable"
+        return {}, {}, [f"{variable}: a whole table must be given as JSON (it is not valid JSON)"]
     from_env = {key: _variable_for(key, environ) for key in _leaf_keys(overrides)}
     return overrides, from_env, []
 
