@@ -153,6 +153,15 @@ def test_ledger_url_password_is_a_secret_value(tmp_path: Path) -> None:
     assert "db-pass-1234" in load(tmp_path, text).secret_values()
 
 
+def test_ledger_url_password_in_a_readable_file_is_refused(tmp_path: Path) -> None:
+    text = '[ledger]\nurl = "postgresql+psycopg://syncd:db-pass-1234@127.0.0.1/test"\n' + MINIMAL
+    found = one_problem(tmp_path, text, mode=0o644)
+    assert found.startswith("ledger.url (line 2): has a password: inline secret in a file others")
+    assert "db-pass-1234" not in found
+    env = {**MINIMAL_ENV, "SYNCD_LEDGER__URL": "postgresql://syncd:db-pass-1234@127.0.0.1/test"}
+    assert load(tmp_path, MINIMAL, env, mode=0o644).ledger.url.endswith("/test")
+
+
 # --- environment overrides --------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from syncd.config.checks import KeyProblem
 from syncd.config.models import HTTP_SECRET_FIELDS, STORE_SECRET_FIELDS
@@ -48,7 +49,24 @@ def resolve_secrets(
         for name in names:
             if name in table:
                 table[name] = _resolve(f"{key}.{name}", table[name], ctx, result)
+    _check_ledger_password(data, ctx, result)
     return result
+
+
+def _check_ledger_password(data: dict[str, Any], ctx: _Context, result: Resolution) -> None:
+    """A database password in ``ledger.url`` is an inline secret too."""
+    ledger = data.get("ledger")
+    url = ledger.get("url") if isinstance(ledger, dict) else None
+    try:
+        password = urlsplit(url).password if isinstance(url, str) else None
+    except ValueError:
+        return
+    if not password:
+        return
+    result.values.append(password)
+    if "ledger.url" not in ctx.from_env and ctx.file_mode & 0o077:
+        problem = _literal("ledger.url", password, ctx)[2]
+        result.problems.append(("ledger.url", f"has a password: {problem}"))
 
 
 def _secret_tables(data: dict[str, Any]) -> list[tuple[dict[str, Any], str, tuple[str, ...]]]:
