@@ -628,3 +628,14 @@ def test_key_lines_follow_tables_and_arrays_of_tables() -> None:
     assert lines.line_of("groups[1].quoted.x") == 14  # inside an inline table: its key's line
     assert lines.line_of("stores[1].missing") == 7  # the table's header
     assert lines.line_of("x") is None
+
+
+def test_settings_constructed_directly_read_syncd_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The one test that touches os.environ (through monkeypatch): BaseSettings' own path.
+    monkeypatch.setenv("SYNCD_LOG__LEVEL", "debug")
+    monkeypatch.setenv("SYNCD_STORES", "not even json")  # lists are not overridable
+    settings = Settings()
+    assert settings.log.level == "debug"
+    assert settings.stores == []
