@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from syncd.errors import (
@@ -18,6 +19,7 @@ from syncd.errors import (
     Rejected,
     Transient,
 )
+from syncd.money import normalise_currency, parse_money, quantum
 from syncd.platforms.http import Response, server_wait
 
 T = TypeVar("T")
@@ -69,12 +71,52 @@ def parse_json(store: str, response: Response, what: str) -> Any:
         raise BadPayload(store, f"{what}: answer is not valid JSON") from err
 
 
+class MoneyParsers:
+    """Fast money parsing for listings: one quantum per currency, computed once.
+
+    The common wire shapes (a decimal string, an int, a float) take a short path; anything
+    else, or anything that fails there, goes through :func:`syncd.money.parse_money`,
+    which raises naming the bad value.
+    """
+
+    def __init__(self) -> None:
+        self._quanta: dict[str, tuple[str, Decimal]] = {}
+
+    def currency(self, raw: str) -> str:
+        """``raw`` normalised (upper-case ISO code), cached."""
+        known = self._quanta.get(raw)
+        if known is None:
+            code = normalise_currency(raw)
+            known = self._quanta[raw] = (code, quantum(code))
+        return known[0]
+
+    def parse(self, raw: object, currency: str) -> Decimal:
+        known = self._quanta.get(currency)
+        if known is None:
+            self.currency(currency)
+            known = self._quanta[currency]
+        kind = type(raw)
+        if kind is str or kind is int or kind is float:
+            try:
+                value = Decimal(repr(raw) if kind is float else raw)  # type: ignore[arg-type]
+            except InvalidOperation:
+                return parse_money(raw, currency)
+            if value.is_finite():
+                return value.quantize(known[1], rounding=ROUND_HALF_EVEN)
+        return parse_money(raw, currency)
+
+
 def utc_from_iso(raw: object) -> datetime | None:
     """An ISO-8601 timestamp as aware UTC (no offset: taken as UTC), None when empty."""
     if raw is None or raw == "":
         return None
     if not isinstance(raw, str):
         raise ValueError(f"not a timestamp: {raw!r}")
+    return _utc_from_iso(raw)
+
+
+@functools.lru_cache(maxsize=4096)  # bulk-issued certificates share their timestamps
+def _utc_from_iso(raw: str) -> datetime:
     parsed = datetime.fromisoformat(raw)
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)

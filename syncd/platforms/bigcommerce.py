@@ -22,6 +22,7 @@ followed by a non-empty one means records were cut: the listing ends incomplete.
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import re
 import time
@@ -48,7 +49,7 @@ from syncd.model import (
     RemoteCertificate,
     Status,
 )
-from syncd.money import format_money, normalise_currency, parse_money
+from syncd.money import format_money, normalise_currency
 from syncd.platforms import _wire
 from syncd.platforms.base import ListingItem
 from syncd.platforms.http import (
@@ -84,7 +85,12 @@ def from_timestamp(raw: object) -> datetime | None:
     if isinstance(raw, bool) or not isinstance(raw, int | str):
         raise ValueError(f"not a Unix timestamp: {raw!r}")
     seconds = int(raw)
-    return None if seconds == 0 else datetime.fromtimestamp(seconds, tz=UTC)
+    return None if seconds == 0 else _utc_from_seconds(seconds)
+
+
+@functools.lru_cache(maxsize=4096)  # bulk-issued certificates share their timestamps
+def _utc_from_seconds(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 class BigCommerceConnector:
@@ -109,6 +115,7 @@ class BigCommerceConnector:
         self._root = f"{base_url.rstrip('/')}/stores/{store_hash}/v2/gift_certificates"
         self._defaults = defaults or People()
         self._currency = normalise_currency(currency) if currency else None
+        self._money = _wire.MoneyParsers()
         self._page_size = min(page_size or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
         self._secrets = (access_token,)
         headers = {
@@ -251,9 +258,9 @@ class BigCommerceConnector:
             store=self._store,
             remote_id=str(int(cert_id)),
             code=_wire.optional_str(raw, "code"),
-            currency=normalise_currency(currency),
-            amount=parse_money(raw.get("amount"), currency),
-            balance=parse_money(raw.get("balance"), currency),
+            currency=self._money.currency(currency),
+            amount=self._money.parse(raw.get("amount"), currency),
+            balance=self._money.parse(raw.get("balance"), currency),
             status=status,
             people=People(*(_wire.optional_str(raw, name) for name in _PEOPLE_FIELDS)),
             message=_wire.optional_str(raw, "message"),

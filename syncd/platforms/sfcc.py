@@ -88,6 +88,7 @@ class SfccConnector:
         self._companion = companion_url.rstrip("/") if companion_url else None
         self._shop_client_id = shop_client_id
         self._currency = normalise_currency(currency) if currency else None
+        self._money = _wire.MoneyParsers()
         self._page_size = min(page_size or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
         # merchant_id → plain code of certificates this process created or looked up;
         # OCAPI never shows codes, and a re-issue needs one (else the caller supplies it).
@@ -220,9 +221,9 @@ class SfccConnector:
             store=self._store,
             remote_id=merchant_id,
             code=code or _wire.optional_str(raw, "gift_certificate_code"),
-            currency=normalise_currency(currency),
-            amount=parse_money(amount_doc.get("value"), currency),
-            balance=parse_money(balance_doc.get("value"), currency),
+            currency=self._money.currency(currency),
+            amount=self._money.parse(amount_doc.get("value"), currency),
+            balance=self._money.parse(balance_doc.get("value"), currency),
             status=_status(raw),
             masked_code=_wire.optional_str(raw, "masked_gift_certificate_code"),
             people=People(

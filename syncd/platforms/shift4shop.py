@@ -100,6 +100,7 @@ class Shift4ShopConnector:
         self._store = store
         self._root = base_url.rstrip("/") + API_PATH
         self._currency = normalise_currency(currency)
+        self._money = _wire.MoneyParsers()
         self._page_size = min(page_size or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
         self._secrets = (private_key, token)
         headers = {
@@ -201,8 +202,8 @@ class Shift4ShopConnector:
             remote_id=code,
             code=code,
             currency=currency,
-            amount=parse_money(raw.get("Amount"), currency),
-            balance=parse_money(raw.get("Balance"), currency),
+            amount=self._money.parse(raw.get("Amount"), currency),
+            balance=self._money.parse(raw.get("Balance"), currency),
             status=Status.ACTIVE,  # 3dcart has no status (capabilities say so)
             message=_wire.optional_str(raw, "Notes"),
             created_at=_wire.utc_from_iso(raw.get("DateCreated")),
