@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
@@ -40,7 +41,12 @@ from syncd.sandbox.common import (
     sandbox_middleware,
 )
 from syncd.sandbox.sfcc_auth import AUTH_PATH, TOKENS_KEY, TokenStore, access_token, authenticate
-from syncd.sandbox.sfcc_companion import COMPANION_ONE_ROUTE, data_link, json_object
+from syncd.sandbox.sfcc_companion import (
+    COMPANION_ONE_ROUTE,
+    data_link,
+    data_link_base,
+    json_object,
+)
 from syncd.sandbox.sfcc_state import (
     API_VERSION,
     OcapiFault,
@@ -221,11 +227,12 @@ async def list_certificates(request: web.Request) -> web.Response:
     start = _query_int(request, "start", 0, 0, 2**31 - 1)
     count = _query_int(request, "count", config.default_count, 1, config.max_count)
     records = store.page(start, count)
+    base = data_link_base(request, store)
     document: dict[str, Any] = {
         "_v": API_VERSION,
         "count": len(records),
         "data": [
-            r.document(data_link(request, store, r.merchant_id), with_state=False) for r in records
+            r.document(base + quote(r.merchant_id, safe=""), with_state=False) for r in records
         ],
         "start": start,
         "total": len(store.order),

@@ -7,6 +7,7 @@ certificates it creates and re-issues are the site's ordinary OCAPI certificates
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -28,10 +29,16 @@ async def json_object(request: web.Request) -> dict[str, Any]:
     return body
 
 
+def data_link_base(request: web.Request, store: SfccStore) -> str:
+    """The OCAPI Data URL prefix of the site's certificates, on the host the client called
+    (computed once per page: yarl URL building per record would dominate a big listing)."""
+    path = f"/s/-/dw/data/v23_2/sites/{store.site}/gift_certificates/"
+    return str(request.url.origin()) + path
+
+
 def data_link(request: web.Request, store: SfccStore, merchant_id: str) -> str:
-    """The OCAPI Data URL of a certificate, on the host the client called."""
-    path = f"/s/-/dw/data/v23_2/sites/{store.site}/gift_certificates/{merchant_id}"
-    return str(request.url.origin().with_path(path))
+    """The OCAPI Data URL of one certificate."""
+    return data_link_base(request, store) + quote(merchant_id, safe="")
 
 
 def _with_code(request: web.Request, record: SfccCertificate) -> dict[str, Any]:

@@ -16,6 +16,7 @@ Seed 003 is the specification. What it leaves open is decided here, and said so:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import string
@@ -71,6 +72,7 @@ def masked(code: str) -> str:
     return "*" * max(0, len(code) - 4) + code[-4:]
 
 
+@functools.lru_cache(maxsize=4096)  # big listings repeat the same few timestamps
 def iso(moment: float) -> str:
     stamp = datetime.fromtimestamp(moment, UTC)
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
@@ -151,7 +153,7 @@ class SfccCertificate:
             value = getattr(self, name)
             if value is not None:
                 doc[name] = value
-        return dict(sorted(doc.items()))
+        return doc
 
     def settle_status(self) -> None:
         """After a balance change: the status follows it (a pending one stays pending)."""
