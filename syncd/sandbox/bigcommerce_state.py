@@ -12,6 +12,10 @@ Seed 001 is the specification; what it leaves open is decided here and said so:
 * Dates are accepted as RFC-2822 strings and written back as Unix timestamps in strings;
   ``"0"`` means none.
 * PUT is a partial update (only the fields sent change), as the official client uses it.
+* ``DELETE /gift_certificates`` (no id) deletes every certificate and answers 200 ``{}``, the
+  body the seed shows; ``DELETE /gift_certificates/{id}`` answers 204.
+* ``to_email``/``from_email`` must look like an address (``x@y``); names must not be blank.
+* A ``balance`` above ``amount`` is accepted (the seed sets no bound); negative is 400.
 """
 
 from __future__ import annotations
@@ -178,27 +182,7 @@ def parse_fields(body: Mapping[str, Any], currencies: frozenset[str]) -> dict[st
             raise BcError(400, f"The field '{field}' is read-only and cannot be written.")
         if field not in WRITABLE:
             raise BcError(400, f"The field '{field}' is not a gift certificate field.")
-    return {field: _convert(field, raw, currencies) for field, raw in body.items()}
-
-
-def _convert(field: str, raw: object, currencies: frozenset[str]) -> Any:
-    converters: dict[str, Callable[[], Any]] = {
-        "to_name": lambda: _required_text(field, raw),
-        "from_name": lambda: _required_text(field, raw),
-        "to_email": lambda: _email(field, raw),
-        "from_email": lambda: _email(field, raw),
-        "amount": lambda: _positive_amount(raw),
-        "balance": lambda: parse_amount(field, raw),
-        "purchase_date": lambda: parse_rfc2822(field, raw),
-        "expiry_date": lambda: parse_rfc2822(field, raw),
-        "customer_id": lambda: _integer(field, raw),
-        "template": lambda: _one_of(field, raw, TEMPLATES),
-        "status": lambda: _one_of(field, raw, STATUSES),
-        "message": lambda: _text(field, raw, MESSAGE_MAX),
-        "code": lambda: _code(raw),
-        "currency_code": lambda: _currency(raw, currencies),
-    }
-    return converters[field]()
+    return {field: _CONVERTERS[field](field, raw, currencies) for field, raw in body.items()}
 
 
 def _required_text(field: str, raw: object) -> str:
@@ -219,6 +203,25 @@ def _currency(raw: object, currencies: frozenset[str]) -> str:
     if not isinstance(raw, str) or raw.upper() not in currencies:
         raise BcError(400, f"The currency {raw!r} does not exist in this store.")
     return raw.upper()
+
+
+Converter = Callable[[str, object, frozenset[str]], Any]
+_CONVERTERS: dict[str, Converter] = {
+    "to_name": lambda f, raw, _: _required_text(f, raw),
+    "from_name": lambda f, raw, _: _required_text(f, raw),
+    "to_email": lambda f, raw, _: _email(f, raw),
+    "from_email": lambda f, raw, _: _email(f, raw),
+    "amount": lambda _f, raw, _: _positive_amount(raw),
+    "balance": lambda f, raw, _: parse_amount(f, raw),
+    "purchase_date": lambda f, raw, _: parse_rfc2822(f, raw),
+    "expiry_date": lambda f, raw, _: parse_rfc2822(f, raw),
+    "customer_id": lambda f, raw, _: _integer(f, raw),
+    "template": lambda f, raw, _: _one_of(f, raw, TEMPLATES),
+    "status": lambda f, raw, _: _one_of(f, raw, STATUSES),
+    "message": lambda f, raw, _: _text(f, raw, MESSAGE_MAX),
+    "code": lambda _f, raw, _: _code(raw),
+    "currency_code": lambda _f, raw, currencies: _currency(raw, currencies),
+}
 
 
 def new_code(taken: Mapping[str, int]) -> str:
