@@ -458,3 +458,26 @@ def test_seed_refuses_codes_longer_than_20_and_unknown_currencies() -> None:
 
 def test_config_repr_hides_the_token() -> None:
     assert "sandbox-bc-access-token" not in repr(BigCommerceSandboxConfig())
+
+
+async def test_rfc2822_without_zone_is_utc(bc: Bc) -> None:
+    body = await bc.create(purchase_date="Thu, 01 Jan 1970 00:01:40 -0000")
+    assert body["purchase_date"] == "100"
+
+
+async def test_shopper_refusals(bc: Bc) -> None:
+    await bc.create(code="LOW", amount="3")
+    async with bc.http.post(
+        f"{bc.url}/_sandbox/shopper/redeem", json={"code": "LOW", "amount": "3.01"}
+    ) as r:
+        assert r.status == 409  # more than the balance
+    async with bc.http.post(
+        f"{bc.url}/_sandbox/shopper/issue", json={"amount": "5", "currency": "JPY"}
+    ) as r:
+        assert r.status == 400  # not a store currency
+        assert "JPY" in (await r.json())["error"]
+    async with bc.http.post(
+        f"{bc.url}/_sandbox/shopper/issue", json={"amount": "5", "currency": "EUR"}
+    ) as r:
+        issued = await r.json()
+    assert (r.status, issued["currency"], len(issued["code"])) == (201, "EUR", 15)

@@ -582,3 +582,42 @@ async def test_redeem_on_read_applies_to_ocapi_and_companion_reads(sfcc: Sfcc) -
 
 def test_config_repr_hides_the_secret() -> None:
     assert "sandbox-sfcc-client-secret" not in repr(SfccSandboxConfig())
+
+
+async def test_companion_create_options_and_refusals(sfcc: Sfcc) -> None:
+    amount = {"currency_mnemonic": USD, "value": 5}
+    status, doc = await sfcc.call(
+        "POST", COMPANION, json={"code": "PEND-0001", "amount": amount, "status": "pending"}
+    )
+    assert (status, doc["status"], doc["enabled"]) == (201, "pending", True)
+    _, reissued = await sfcc.call(
+        "PUT", f"{COMPANION}/PEND-0001/balance", json={"balance": {**amount, "value": 2}}
+    )
+    assert reissued["status"] == "pending"  # a pending certificate stays pending
+    status, answer = await sfcc.call(
+        "POST",
+        COMPANION,
+        json={"code": "OTHER-01", "amount": amount, "merchant_id": doc["merchant_id"]},
+    )
+    assert (status, _fault(answer)) == (400, "GiftCertificateCreateMerchantIDNotUniqueException")
+    status, answer = await sfcc.call(
+        "POST", COMPANION, json={"code": "OTHER-02", "amount": amount, "balance": amount}
+    )
+    assert (status, answer["fault"]["arguments"]) == (400, {"fieldId": "balance"})
+    assert (await sfcc.call("POST", COMPANION, json={"code": 7, "amount": amount}))[0] == 400
+
+
+async def test_shopper_refusals(sfcc: Sfcc) -> None:
+    _seed(sfcc, 1)
+    status, _ = await _admin(sfcc, "POST", "shopper/redeem", {"code": "CODE000000", "amount": "51"})
+    assert status == 409
+    status, body = await _admin(sfcc, "POST", "shopper/issue", {"amount": "5", "currency": "EUR"})
+    assert status == 400
+    assert "EUR" in body["error"]
+    status, issued = await _admin(sfcc, "POST", "shopper/issue", {"code": "MINE-1", "amount": "5"})
+    assert (status, issued["code"]) == (201, "MINE-1")
+
+
+async def test_shop_api_needs_a_code(sfcc: Sfcc) -> None:
+    status, body = await _shop(sfcc, "")
+    assert (status, _fault(body)) == (400, "MissingParameterException")
