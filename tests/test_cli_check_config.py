@@ -226,3 +226,13 @@ def test_the_installed_command(tmp_path: Path) -> None:
     assert bad.returncode == 2
     for name in EXAMPLE_ENV:
         assert name in bad.stderr
+
+
+def test_a_secret_that_is_also_a_url_is_scrubbed_from_the_summary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A careless operator reuses a value; the summary must still not show it.
+    set_env(monkeypatch, {**MINIMAL_ENV, "TBC": "https://api.bigcommerce.com"})
+    code, out, _ = run([str(write_config(tmp_path, MINIMAL))], capsys)
+    assert code == 0
+    assert "sbc: bigcommerce, ***, currency" in out

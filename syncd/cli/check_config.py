@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 from syncd.cli import EXIT_OK, EXIT_USAGE
 from syncd.cli._common import add_config_argument
 from syncd.config import Settings, config_path, format_duration, load_settings
+from syncd.config.loader import scrub
 from syncd.config.models import STORE_SECRET_FIELDS
 from syncd.errors import ConfigError
 
@@ -38,7 +39,8 @@ def check_config(args: argparse.Namespace) -> int:
         for problem in err.problems:
             print(f"{shown}: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    print("\n".join(summary(settings, str(shown))))
+    # The summary shows no secret by construction; scrubbing is the second line of defence.
+    print(scrub("\n".join(summary(settings, str(shown))), settings.secret_values()))
     return EXIT_OK
 
 

@@ -236,7 +236,7 @@ def _render(
         where, line = _where(key, lines, from_env)
         rendered.append((line, f"{key}{where}: {text}"))
     rendered.sort(key=lambda item: item[0])
-    return [_scrub(text, secrets.values) for _, text in rendered]
+    return [scrub(text, secrets.values) for _, text in rendered]
 
 
 def _where(key: str, lines: KeyLines, from_env: Mapping[str, str]) -> tuple[str, int]:
@@ -247,7 +247,8 @@ def _where(key: str, lines: KeyLines, from_env: Mapping[str, str]) -> tuple[str,
     return (f" (line {line})", line) if line else ("", 0)
 
 
-def _scrub(text: str, values: list[str]) -> str:
+def scrub(text: str, values: list[str]) -> str:
+    """``text`` with each secret value (of at least 4 characters) replaced by ``***``."""
     for value in sorted(values, key=len, reverse=True):
         if len(value) >= _MIN_SCRUB:
             text = text.replace(value, "***")
