@@ -163,8 +163,10 @@ class Shift4ShopConnector:
         )
         if response.status == 404:
             return 0
-        if response.status != 200:
+        if response.status in (401, 403) or response.status == 429 or response.status >= 500:
             raise self._error(response, "count certificates")
+        if response.status != 200:
+            return None  # the store will not count: page sequentially to the end answer
         try:
             return _count_of(response.json())
         except ValueError:

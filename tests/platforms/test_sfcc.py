@@ -1,0 +1,150 @@
+"""SFCC specifics: status mapping, tokens (lazy, refreshed early, once on 401), 409 retry,
+capabilities with and without the companion, and the Shop API look-up."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from syncd.errors import AuthError, Unsupported
+from syncd.model import Status
+from syncd.platforms.sfcc import SfccConnector, _status
+from tests.contract.conftest import Harness, start_harness, stop_harness
+
+
+@pytest.fixture
+async def sfcc() -> AsyncIterator[Harness]:
+    harness, runner = await start_harness("sfcc")
+    try:
+        yield harness
+    finally:
+        await stop_harness(harness, runner)
+
+
+@pytest.mark.parametrize(
+    ("doc", "status"),
+    [
+        ({"enabled": True, "status": "issued"}, Status.ACTIVE),
+        ({"enabled": True, "status": "partially_redeemed"}, Status.ACTIVE),
+        ({"enabled": True, "status": "redeemed"}, Status.ACTIVE),
+        ({"enabled": True, "status": "pending"}, Status.PENDING),
+        ({"enabled": False, "status": "issued"}, Status.DISABLED),
+        ({"enabled": False, "status": "pending"}, Status.DISABLED),
+        ({"status": "issued"}, Status.ACTIVE),
+    ],
+)
+def test_status_mapping(doc: dict[str, Any], status: Status) -> None:
+    assert _status(doc) is status
+
+
+def test_unknown_status_is_a_bad_record() -> None:
+    with pytest.raises(ValueError, match="frozen"):
+        _status({"enabled": True, "status": "frozen"})
+
+
+def make(**kw: Any) -> SfccConnector:
+    args: dict[str, Any] = {
+        "base_url": "http://127.0.0.1:9",
+        "auth_url": "http://127.0.0.1:9/t",
+        "site_id": "S",
+        "client_id": "c",
+        "client_secret": "s",
+        **kw,
+    }
+    return SfccConnector("sf", **args)
+
+
+def test_capabilities_without_companion() -> None:
+    caps = make().capabilities
+    assert (caps.read_codes, caps.choose_code, caps.set_balance) == (False, False, False)
+    assert caps.set_status
+    assert not caps.lookup_code
+    assert make(shop_client_id="shop").capabilities.lookup_code
+
+
+def test_capabilities_with_companion() -> None:
+    caps = make(companion_url="http://127.0.0.1:9/c").capabilities
+    assert caps.choose_code
+    assert caps.set_balance
+    assert caps.lookup_code
+    assert not caps.read_codes  # listings still show masked codes only
+
+
+async def test_token_is_fetched_lazily_and_reused(sfcc: Harness) -> None:
+    [code] = sfcc.seed(1)
+    c = sfcc.connector()
+    assert (await sfcc.stats())["total"] == 0
+    for _ in range(3):
+        await c.get_certificate(sfcc.remote_id(code))
+    assert c.tokens.fetches == 1  # type: ignore[attr-defined]
+
+
+async def test_token_is_refreshed_before_it_expires(sfcc: Harness) -> None:
+    [code] = sfcc.seed(1)
+    c = sfcc.connector()
+    await c.get_certificate(sfcc.remote_id(code))
+    sfcc.clock.advance(1799 - 60 + 1)  # inside the safety margin, not yet expired
+    await c.get_certificate(sfcc.remote_id(code))
+    assert c.tokens.fetches == 2  # type: ignore[attr-defined]
+    assert c.http.stats.by_status.get("401", 0) == 0  # type: ignore[attr-defined]
+
+
+async def test_an_expired_token_is_refreshed_once_on_401(sfcc: Harness) -> None:
+    [code] = sfcc.seed(1)
+    c = sfcc.connector()
+    await c.get_certificate(sfcc.remote_id(code))
+    sfcc.sandbox_clock.advance(1800)  # the server expired it; our clock did not notice
+    cert = await c.get_certificate(sfcc.remote_id(code))
+    assert cert is not None
+    assert c.tokens.fetches == 2  # type: ignore[attr-defined]
+    assert c.http.stats.by_status["401"] == 1  # type: ignore[attr-defined]
+
+
+async def test_bad_client_secret_is_an_auth_error(sfcc: Harness) -> None:
+    c = sfcc.connector(client_secret="not-the-secret")
+    with pytest.raises(AuthError, match="access token"):
+        await c.get_certificate("x")
+
+
+async def test_stale_resource_state_is_re_read_and_retried_once(sfcc: Harness) -> None:
+    [code] = sfcc.seed(1)
+    c = sfcc.connector()
+    current = await c.get_certificate(sfcc.remote_id(code))
+    assert current is not None
+    assert current.version is not None
+    async with sfcc.http.post(
+        f"{sfcc.url}/_sandbox/shopper/redeem", json={"code": code, "amount": "5.00"}
+    ) as resp:
+        assert resp.status == 200  # a shopper changed it: our _resource_state is stale
+    updated = await c.update_certificate(current, status=Status.DISABLED)
+    assert updated.status is Status.DISABLED
+    assert updated.balance == Decimal("20.00")
+    assert await sfcc.route_count("PATCH", "gift_certificates") == 2
+    assert (await sfcc.stats())["by_status"].get("409") == 1
+
+
+async def test_shop_api_finds_a_known_code(sfcc: Harness) -> None:
+    [code] = sfcc.seed(1)
+    c = sfcc.connector(companion=False)
+    found = await c.find_by_code(code)
+    assert found is not None
+    assert found.code == code
+    assert found.remote_id == sfcc.remote_id(code)
+    assert await c.find_by_code("UNKNOWN-CODE") is None
+    with pytest.raises(Unsupported):
+        await sfcc.connector(companion=False, shop_client_id=None).find_by_code(code)
+
+
+async def test_balance_needs_the_plain_code(sfcc: Harness) -> None:
+    [code] = sfcc.seed(1)
+    c = sfcc.connector()
+    current = await c.get_certificate(sfcc.remote_id(code))
+    assert current is not None
+    assert current.code is None
+    assert current.masked_code is not None
+    assert current.masked_code.endswith(code[-4:])
+    with pytest.raises(Unsupported, match="plain code is unknown"):
+        await c.update_certificate(current, balance=Decimal(1))
