@@ -197,12 +197,18 @@ class HttpClient:
         self._ceiling = RateCeiling(self.options.max_requests_per_second, clock)
         self._semaphore = asyncio.Semaphore(max(1, self.options.max_concurrency))
         self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
         return f"HttpClient(store={self.store!r})"
 
     def _session_for_loop(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
+        """The session (and concurrency gate) of the running event loop: a connector used
+        from a new loop (one ``asyncio.run`` per command) gets fresh ones."""
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._loop is not loop:
+            self._loop = loop
+            self._semaphore = asyncio.Semaphore(max(1, self.options.max_concurrency))
             opts = self.options
             connect = opts.connect_timeout or min(opts.timeout, 10.0)
             timeout = aiohttp.ClientTimeout(total=None, connect=connect, sock_read=opts.timeout)

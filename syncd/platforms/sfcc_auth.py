@@ -50,6 +50,7 @@ class TokenProvider:
         self._margin = margin
         self._token: _Token | None = None
         self._lock = asyncio.Lock()
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
         self.fetches = 0
 
     def __repr__(self) -> str:
@@ -63,6 +64,9 @@ class TokenProvider:
 
     async def token(self) -> str:
         """A token valid for at least ``margin`` more seconds."""
+        loop = asyncio.get_running_loop()
+        if self._lock_loop is not loop:  # a lock is bound to the loop that first waits on it
+            self._lock, self._lock_loop = asyncio.Lock(), loop
         async with self._lock:
             token = self._token
             if token is None or self._clock() >= token.expires_at - self._margin:

@@ -268,3 +268,25 @@ async def test_rate_ceiling_paces_through_the_injected_sleep(
     await http.aclose()
     assert sleeps == pytest.approx([0.25, 0.25])
     assert http.stats.as_dict()["requests"] == 3
+
+
+def test_a_client_survives_being_used_from_two_event_loops() -> None:
+    """``syncd once`` may run each command in its own ``asyncio.run``."""
+
+    async def answer(request: web.Request) -> web.Response:
+        return web.json_response({})
+
+    async def once() -> int:
+        app = web.Application()
+        app.router.add_get("/z", answer)
+        runner, url = await serve(app)
+        try:
+            response = await http.request("GET", f"{url}/z", idempotent=True)
+        finally:
+            await runner.cleanup()
+        return response.status
+
+    http = HttpClient("st", options=HttpOptions(timeout=5))
+    assert asyncio.run(once()) == 200
+    assert asyncio.run(once()) == 200
+    asyncio.run(http.aclose())

@@ -195,3 +195,20 @@ async def test_a_store_that_shrank_while_listed_is_incomplete() -> None:
     assert not snapshot.complete
     assert snapshot.reason == "store shrank while listed"
     assert len(snapshot.certificates) == 15
+
+
+async def test_offset_exceeds_answer_ends_a_sequential_listing(
+    shop: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop.seed(25)
+    c = shop.connector(page_size=10)
+
+    async def no_count() -> None:
+        return None
+
+    monkeypatch.setattr(c, "_count", no_count)
+    snapshot = await collect(c.store, c.list_certificates())
+    assert snapshot.complete
+    assert len(snapshot.certificates) == 25
+    stats = await shop.stats()
+    assert stats["by_status"] == {"200": 3, "400": 1}  # 3 pages, then "Offset … exceeds"
