@@ -19,6 +19,7 @@ from syncd.errors import (
     Rejected,
     Transient,
 )
+from syncd.model import People
 from syncd.money import normalise_currency, parse_money, quantum
 from syncd.platforms.http import Response, server_wait
 
@@ -128,6 +129,15 @@ def required_str(record: dict[str, Any], key: str) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(f"{key} missing or not a string: {value!r}")
     return value
+
+
+NO_PEOPLE = People()
+
+
+def people(*fields: str | None) -> People:
+    """People from (to_name, to_email, from_name, from_email); the shared empty value
+    when none is known (most listed records), which saves an object per record."""
+    return People(*fields) if any(fields) else NO_PEOPLE
 
 
 def optional_str(record: dict[str, Any], key: str) -> str | None:

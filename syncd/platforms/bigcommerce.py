@@ -262,7 +262,7 @@ class BigCommerceConnector:
             amount=self._money.parse(raw.get("amount"), currency),
             balance=self._money.parse(raw.get("balance"), currency),
             status=status,
-            people=People(*(_wire.optional_str(raw, name) for name in _PEOPLE_FIELDS)),
+            people=_wire.people(*[_wire.optional_str(raw, name) for name in _PEOPLE_FIELDS]),
             message=_wire.optional_str(raw, "message"),
             expires_at=from_timestamp(raw.get("expiry_date")),
             created_at=from_timestamp(raw.get("purchase_date")),

@@ -42,7 +42,6 @@ from syncd.model import (
     ListingEnd,
     ListingPage,
     NewCertificate,
-    People,
     RecordProblem,
     RemoteCertificate,
     Status,
@@ -226,10 +225,11 @@ class SfccConnector:
             balance=self._money.parse(balance_doc.get("value"), currency),
             status=_status(raw),
             masked_code=_wire.optional_str(raw, "masked_gift_certificate_code"),
-            people=People(
-                to_name=_wire.optional_str(raw, "recipient_name"),
-                to_email=_wire.optional_str(raw, "recipient_email"),
-                from_name=_wire.optional_str(raw, "sender_name"),
+            people=_wire.people(
+                _wire.optional_str(raw, "recipient_name"),
+                _wire.optional_str(raw, "recipient_email"),
+                _wire.optional_str(raw, "sender_name"),
+                None,
             ),
             message=_wire.optional_str(raw, "message"),
             created_at=_wire.utc_from_iso(raw.get("creation_date")),
