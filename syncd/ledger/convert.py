@@ -22,7 +22,7 @@ from syncd.ledger.records import (
     NewLedgerCertificate,
 )
 from syncd.ledger.types import to_fixed, to_utc
-from syncd.model import LedgerCertificate, LedgerLink, People, Status
+from syncd.model import People, Status
 from syncd.money import MoneyError, normalise_currency, quantum
 
 _STATUS: dict[str, Status] = {s.value: s for s in Status}
@@ -103,40 +103,6 @@ def people_params(people: People) -> dict[str, str | None]:
         "from_name": people.from_name,
         "from_email": people.from_email,
     }
-
-
-def certificate_out(row: Row[Any]) -> LedgerCertificate:
-    currency = row.currency
-    q = _quantum(currency)
-    return LedgerCertificate(
-        id=row.id,
-        code=row.code,
-        currency=currency,
-        amount=row.amount.quantize(q),
-        balance=row.balance.quantize(q),
-        status=_STATUS[row.status],
-        masked_code=row.masked_code,
-        people=People(row.to_name, row.to_email, row.from_name, row.from_email),
-        message=row.message,
-        expires_at=row.expires_at,
-        origin_store=row.origin_store,
-        created_at=row.created_at,
-    )
-
-
-def link_out(row: Row[Any]) -> LedgerLink:
-    balance = row.last_balance
-    return LedgerLink(
-        certificate_id=row.certificate_id,
-        store=row.store,
-        remote_id=row.remote_id,
-        last_balance=None if balance is None else balance.quantize(_quantum(row.currency)),
-        last_status=None if row.last_status is None else _STATUS[row.last_status],
-        version=row.version,
-        last_seen_at=row.last_seen_at,
-        deleted=bool(row.deleted),
-        unmirrorable=row.unmirrorable,
-    )
 
 
 def journal_out(row: Row[Any]) -> JournalRecord:

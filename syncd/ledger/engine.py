@@ -51,7 +51,10 @@ def make_engine(url: str) -> Engine:
     if backend == "postgresql":
         if parsed.get_driver_name() not in ("psycopg", "psycopg2"):
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True)
+        # Times come back in UTC whatever the server's default zone is.
+        return create_engine(
+            parsed, pool_pre_ping=True, connect_args={"options": "-c timezone=UTC"}
+        )
     raise LedgerError(
         f"unsupported ledger database {safe_url(parsed)!r}: use sqlite:///PATH or postgresql://"
     )

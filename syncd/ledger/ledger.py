@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, and_, func, select
+from sqlalchemy import Connection, Engine, and_, func, select
 
-from syncd.ledger import convert, tables
+from syncd.ledger import convert, fastload, tables
 from syncd.ledger.engine import WRITE, make_engine, upgrade
 from syncd.ledger.records import (
     AlertRecord,
@@ -25,7 +25,6 @@ from syncd.ledger.records import (
     LedgerView,
 )
 from syncd.ledger.tx import LedgerTx
-from syncd.model import LedgerLink
 
 _UNFINISHED = (IntentState.PENDING.value, IntentState.SENT.value)
 
@@ -81,11 +80,10 @@ class Ledger:
 
     def load_view(self, group: str) -> LedgerView:
         """Every certificate of ``group`` and every link of them (Core rows, no ORM)."""
-        with self._reading() as conn:
-            certs = conn.execute(_certificates().where(tables.certificates.c.group_name == group))
-            certificates = {c.id: c for c in map(convert.certificate_out, certs)}
-            links = conn.execute(_links().where(tables.certificates.c.group_name == group))
-            return LedgerView(certificates, tuple(map(convert.link_out, links)))
+        in_group = tables.certificates.c.group_name == group
+        with self._reading() as conn, fastload.gc_paused():
+            certs = fastload.certificates(conn, in_group)
+            return LedgerView(certs, fastload.links(conn, in_group, certs))
 
     # -- reads for the CLI and the side door ----------------------------------------------
 
@@ -96,11 +94,13 @@ class Ledger:
             row = _find_certificate(conn, group, code)
             if row is None:
                 return None
+            this = tables.certificates.c.id == row.id
+            certs = fastload.certificates(conn, this)
             return CertificateDetail(
                 group=row.group_name,
-                certificate=convert.certificate_out(row),
+                certificate=certs[row.id],
                 updated_at=row.updated_at,
-                links=_links_of(conn, row.id),
+                links=fastload.links(conn, this, certs),
                 journal=_journal_of(conn, row.id),
             )
 
@@ -150,23 +150,11 @@ class Ledger:
         return {row.currency: convert.money_out(row.total, row.currency) for row in rows}
 
 
-def _certificates() -> Select[Any]:
-    return select(tables.certificates).order_by(tables.certificates.c.id)
-
-
-def _links() -> Select[Any]:
-    links, certs = tables.links, tables.certificates
-    return (
-        select(links, certs.c.currency)
-        .join(certs, certs.c.id == links.c.certificate_id)
-        .order_by(links.c.certificate_id, links.c.store)
-    )
-
-
 def _find_certificate(conn: Connection, group: str | None, code: str) -> Any:
     table = tables.certificates
+    found = select(table.c.id, table.c.group_name, table.c.updated_at).order_by(table.c.id)
     for column in (table.c.code, table.c.masked_code):
-        query = _certificates().where(column == code)
+        query = found.where(column == code)
         if group is not None:
             query = query.where(table.c.group_name == group)
         rows = conn.execute(query.limit(2)).all()
@@ -176,11 +164,6 @@ def _find_certificate(conn: Connection, group: str | None, code: str) -> Any:
         if rows:
             return rows[0]
     return None
-
-
-def _links_of(conn: Connection, cert_id: int) -> tuple[LedgerLink, ...]:
-    query = _links().where(tables.links.c.certificate_id == cert_id)
-    return tuple(convert.link_out(row) for row in conn.execute(query))
 
 
 def _journal_of(conn: Connection, cert_id: int) -> tuple[JournalRecord, ...]:

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import Connection, Insert, and_, insert, select, update
+from sqlalchemy import Connection, Insert, Table, and_, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from syncd.ledger import convert, tables
@@ -36,6 +36,7 @@ class _Unset:
 
 UNSET: Final = _Unset()
 _IN_CHUNK = 5000  # ids per IN (...) list: well under SQLite's bound-parameter limit
+_PG_NEXT_IDS = text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)")
 _LINK_KEY = ["certificate_id", "store"]
 _LINK_FIELDS = (
     "remote_id",
@@ -74,12 +75,7 @@ class LedgerTx:
         """Insert many certificates in one executemany; ids in the order given."""
         now = self._now()
         rows = [convert.certificate_params(group, cert, now) for cert in certs]
-        if not rows:
-            return []
-        stmt = insert(tables.certificates).returning(
-            tables.certificates.c.id, sort_by_parameter_order=True
-        )
-        return list(self._conn.execute(stmt, rows).scalars())
+        return self._insert_many(tables.certificates, rows)
 
     def update_certificate(
         self,
@@ -178,11 +174,34 @@ class LedgerTx:
         """Store planned remote writes as ``pending``; ids in the order given."""
         now = self._now()
         params = [_intent_params(row, now) for row in rows]
-        if not params:
+        return self._insert_many(tables.intents, params)
+
+    def _insert_many(self, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert ``rows`` in one executemany; their new ids, in order.
+
+        The ids are allocated first and sent explicitly: SQLite cannot order RETURNING rows
+        (SQLAlchemy would then send one INSERT per row), and batched RETURNING is slower on
+        PostgreSQL too. PostgreSQL takes them from the table's sequence; SQLite takes
+        max(id) + 1 onwards, which is safe because a write transaction on SQLite holds the
+        database's write lock from its BEGIN IMMEDIATE.
+        """
+        if not rows:
             return []
-        table = tables.intents
-        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        return list(self._conn.execute(stmt, params).scalars())
+        ids = self._allocate_ids(table, len(rows))
+        for row, new_id in zip(rows, ids, strict=True):
+            row["id"] = new_id
+        self._conn.execute(insert(table), rows)
+        return ids
+
+    def _allocate_ids(self, table: Table, count: int) -> list[int]:
+        if self._conn.dialect.name == "postgresql":
+            query = text(
+                "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"
+            )
+            return [int(i) for i in self._conn.scalars(query, {"t": table.name, "n": count})]
+        top = self._conn.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+        first = int(top or 0) + 1
+        return list(range(first, first + count))
 
     def set_intent_state(self, intent_id: int, state: str, *, error: str | None = None) -> None:
         """Move an intent on (pending → sent → done | failed | dropped). Each move to ``sent``
