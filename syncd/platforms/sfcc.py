@@ -19,7 +19,6 @@ more exist was cut: the listing ends incomplete.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import random
 import time
@@ -29,7 +28,6 @@ from typing import Any
 from urllib.parse import quote
 
 from syncd.errors import (
-    AuthError,
     BadPayload,
     Conflict,
     ConnectorError,
@@ -39,7 +37,6 @@ from syncd.errors import (
 )
 from syncd.model import (
     Capabilities,
-    ListingEnd,
     ListingPage,
     NewCertificate,
     RecordProblem,
@@ -51,11 +48,18 @@ from syncd.platforms import _wire
 from syncd.platforms.base import ListingItem
 from syncd.platforms.http import Clock, HttpClient, HttpOptions, Response, Sleep, _real_sleep
 from syncd.platforms.sfcc_auth import DEFAULT_MARGIN, TokenProvider
+from syncd.platforms.sfcc_documents import (
+    create_body,
+    fault_message,
+    mask,
+    status_of,
+    status_patch,
+)
+from syncd.platforms.sfcc_listing import Listing
 
 API_PATH = "/s/-/dw/data/v23_2"
 SHOP_PATH = "/dw/shop/v23_2/gift_certificate"
 MAX_PAGE_SIZE = 200
-_ACTIVE = frozenset({"issued", "partially_redeemed", "redeemed"})
 
 
 class SfccConnector:
@@ -170,14 +174,14 @@ class SfccConnector:
 
     def _error(self, response: Response, what: str) -> ConnectorError:
         return _wire.status_error(
-            self._store, response, what, _fault_message(response), self.tokens.secrets
+            self._store, response, what, fault_message(response), self.tokens.secrets
         )
 
     # -- listing ------------------------------------------------------------------------
 
     async def list_certificates(self) -> AsyncIterator[ListingItem]:
         """Every certificate; raises only AuthError (the store is unhealthy)."""
-        listing = _Listing(self)
+        listing = Listing(self)
         try:
             async for item in listing.run():
                 yield item
@@ -223,7 +227,7 @@ class SfccConnector:
             currency=self._money.currency(currency),
             amount=self._money.parse(amount_doc.get("value"), currency),
             balance=self._money.parse(balance_doc.get("value"), currency),
-            status=_status(raw),
+            status=status_of(raw),
             masked_code=_wire.optional_str(raw, "masked_gift_certificate_code"),
             people=_wire.people(
                 _wire.optional_str(raw, "recipient_name"),
@@ -300,9 +304,9 @@ class SfccConnector:
         if self._companion is None:
             raise Unsupported(self._store, "SFCC cannot create a certificate with a given code")
         currency = normalise_currency(cert.currency)
-        body = _create_body(cert, currency)
+        body = create_body(cert, currency)
         response = await self._call("POST", self._companion_url(), idempotent=False, body=body)
-        what = f"create certificate {_mask(cert.code)}"
+        what = f"create certificate {mask(cert.code)}"
         if response.status not in (200, 201):
             raise self._error(response, what)
         created = self._parse_one(response, what, cert.code)
@@ -350,7 +354,7 @@ class SfccConnector:
                 if fresh is None:
                     raise NotFound(self._store, f"certificate {current.remote_id!r} not found")
                 version, current = fresh.version, dataclasses.replace(fresh, code=current.code)
-            body = {"_resource_state": version, **_status_body(current, status)}
+            body = {"_resource_state": version, **status_patch(current, status)}
             url = self._item_url(current.remote_id)
             response = await self._call("PATCH", url, idempotent=True, body=body)
             what = f"set status of {current.remote_id!r}"
@@ -364,117 +368,3 @@ class SfccConnector:
         response = await self._call("DELETE", self._item_url(remote_id), idempotent=True)
         if response.status not in (200, 204):
             raise self._error(response, f"delete certificate {remote_id!r}")
-
-
-class _Listing:
-    """One pass: the first page, then every other page concurrently, in order."""
-
-    def __init__(self, connector: SfccConnector) -> None:
-        self._c = connector
-        self._size = connector._page_size
-        self._window = max(1, connector.http.options.max_concurrency) * 2
-        self._tasks: dict[int, asyncio.Task[tuple[int, list[Any], int]]] = {}
-        self._next_start = 0
-        self._total = 0
-        self._pages = 0
-        self._cut = False
-        self._started = connector.http.stats.requests
-
-    async def close(self) -> None:
-        await _wire.cancel_all(list(self._tasks.values()))
-
-    async def run(self) -> AsyncIterator[ListingItem]:
-        start = 0
-        while True:
-            try:
-                start, data, total = await self._page(start)
-            except AuthError:
-                raise
-            except ConnectorError as err:
-                yield self._end(False, str(err))
-                return
-            expected = min(self._size, max(total, self._total) - start)
-            self._cut = self._cut or len(data) < expected
-            self._total = max(self._total, total)
-            self._pages += 1
-            yield self._c._parse_page(start, data)
-            start += self._size
-            if start >= self._total:
-                reason = "a page had fewer records than the total promised" if self._cut else None
-                yield self._end(not self._cut, reason)
-                return
-
-    async def _page(self, start: int) -> tuple[int, list[Any], int]:
-        task = self._tasks.pop(start, None)
-        result = await task if task is not None else await self._c._fetch_page(start)
-        self._total = max(self._total, result[2])
-        self._refill(start)
-        return result
-
-    def _refill(self, current: int) -> None:
-        self._next_start = max(self._next_start, current + self._size)
-        while self._next_start < self._total and len(self._tasks) < self._window:
-            start = self._next_start
-            self._tasks[start] = asyncio.ensure_future(self._c._fetch_page(start))
-            self._next_start += self._size
-
-    def _end(self, complete: bool, reason: str | None = None) -> ListingEnd:
-        requests = self._c.http.stats.requests - self._started
-        return ListingEnd(complete, None if complete else reason, self._pages, requests)
-
-
-def _status(raw: Mapping[str, Any]) -> Status:
-    enabled = raw.get("enabled", True)
-    if enabled is False:
-        return Status.DISABLED
-    value = raw.get("status")
-    if value == "pending":
-        return Status.PENDING
-    if value in _ACTIVE:
-        return Status.ACTIVE
-    raise ValueError(f"unknown status: {value!r}")
-
-
-def _status_body(current: RemoteCertificate, status: Status) -> dict[str, Any]:
-    """PATCH fields for a neutral status: SFCC has no "expired", so it is disabled too."""
-    body: dict[str, Any] = {"enabled": status.usable}
-    if status is Status.PENDING:
-        body["status"] = "pending"
-    elif status is Status.ACTIVE and current.raw.get("status") == "pending":
-        body["status"] = "issued"
-    return body
-
-
-def _create_body(cert: NewCertificate, currency: str) -> dict[str, Any]:
-    amount = _wire.json_number(parse_money(cert.amount, currency))
-    body: dict[str, Any] = {
-        "code": cert.code,
-        "amount": {"currency_mnemonic": currency, "value": amount},
-        "enabled": cert.status.usable,
-    }
-    if cert.status is Status.PENDING:
-        body["status"] = "pending"
-    optional = {
-        "recipient_name": cert.people.to_name,
-        "recipient_email": cert.people.to_email,
-        "sender_name": cert.people.from_name,
-        "message": cert.message,
-    }
-    body.update({key: value for key, value in optional.items() if value})
-    return body
-
-
-def _mask(code: str) -> str:
-    return "*" * max(len(code) - 4, 0) + code[-4:]
-
-
-def _fault_message(response: Response) -> str:
-    """``fault.type: fault.message`` of an OCAPI fault document."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text(200)
-    fault = body.get("fault") if isinstance(body, dict) else None
-    if isinstance(fault, dict):
-        return f"{fault.get('type', '')}: {fault.get('message', '')}"
-    return ""

@@ -17,7 +17,6 @@ agree); a store that shrank while listed ends incomplete. That makes a full list
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -27,7 +26,6 @@ from typing import Any
 from urllib.parse import quote
 
 from syncd.errors import (
-    AuthError,
     BadPayload,
     ConnectorError,
     NotFound,
@@ -38,7 +36,6 @@ from syncd.errors import (
 )
 from syncd.model import (
     Capabilities,
-    ListingEnd,
     ListingPage,
     NewCertificate,
     RecordProblem,
@@ -49,6 +46,7 @@ from syncd.money import format_money, normalise_currency, parse_money
 from syncd.platforms import _wire
 from syncd.platforms.base import ListingItem
 from syncd.platforms.http import Clock, HttpClient, HttpOptions, Response, Sleep, _real_sleep
+from syncd.platforms.shift4shop_listing import Listing, Page, count_of, is_offset_exceeded
 
 API_PATH = "/3dCartWebAPI/v2"
 MAX_PAGE_SIZE = 300  # undocumented upstream; what clients use and the sandbox serves
@@ -70,13 +68,6 @@ class WriteOutcome:
     ok: bool
     status: int | None
     message: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Page:
-    offset: int
-    limit: int
-    records: list[Any] | None = None  # None: the end answer (404 / offset exceeds)
 
 
 class Shift4ShopConnector:
@@ -152,7 +143,7 @@ class Shift4ShopConnector:
 
     async def list_certificates(self) -> AsyncIterator[ListingItem]:
         """Every certificate; raises only AuthError (the store is unhealthy)."""
-        listing = _Listing(self)
+        listing = Listing(self)
         async for item in listing.run():
             yield item
 
@@ -168,24 +159,24 @@ class Shift4ShopConnector:
         if response.status != 200:
             return None  # the store will not count: page sequentially to the end answer
         try:
-            return _count_of(response.json())
+            return count_of(response.json())
         except ValueError:
             return None
 
-    async def _fetch_page(self, offset: int, limit: int) -> _Page:
+    async def _fetch_page(self, offset: int, limit: int) -> Page:
         params = {"offset": str(offset), "limit": str(limit)}
         response = await self.http.request("GET", self._url(), idempotent=True, params=params)
-        if response.status == 404 or _is_offset_exceeded(response):
-            return _Page(offset, limit, None)
+        if response.status == 404 or is_offset_exceeded(response):
+            return Page(offset, limit, None)
         what = f"list certificates at offset {offset}"
         if response.status != 200:
             raise self._error(response, what)
         body = _wire.parse_json(self._store, response, what)
         if not isinstance(body, list):
             raise BadPayload(self._store, f"{what}: expected an array, got {type(body).__name__}")
-        return _Page(offset, limit, body)
+        return Page(offset, limit, body)
 
-    def _parse_page(self, page: _Page) -> ListingPage:
+    def _parse_page(self, page: Page) -> ListingPage:
         records: list[RemoteCertificate] = []
         problems: list[RecordProblem] = []
         for index, raw in enumerate(page.records or ()):
@@ -312,109 +303,6 @@ class Shift4ShopConnector:
         outcomes = _outcomes([BalanceWrite(code, Decimal(0))], response)
         if outcomes and not outcomes[0].ok:
             raise Rejected(self._store, f"{what}: {outcomes[0].message}")
-
-
-class _Listing:
-    """One pass over the store's certificates (see the module docstring)."""
-
-    def __init__(self, connector: Shift4ShopConnector) -> None:
-        self._c = connector
-        self._size = connector._page_size
-        self._window = max(1, connector.http.options.max_concurrency) * 2
-        self._planned: list[int] = []
-        self._tasks: dict[int, asyncio.Task[_Page]] = {}
-        self._pages = 0
-        self._start_requests = connector.http.stats.requests
-
-    async def run(self) -> AsyncIterator[ListingItem]:
-        try:
-            async for item in self._run():
-                yield item
-        finally:
-            await _wire.cancel_all(list(self._tasks.values()))
-
-    async def _run(self) -> AsyncIterator[ListingItem]:
-        try:
-            count = await self._c._count()
-        except AuthError:
-            raise
-        except ConnectorError as err:
-            yield self._end(False, f"count failed: {err}")
-            return
-        if count == 0:
-            yield self._end(True)
-            return
-        if count is not None:
-            self._planned = list(range(1, count + 1, self._size))
-        async for item in self._pages_from(count):
-            yield item
-
-    async def _pages_from(self, count: int | None) -> AsyncIterator[ListingItem]:
-        offset = 1
-        while True:
-            self._refill()
-            try:
-                page = await self._next_page(offset)
-            except AuthError:
-                raise
-            except ConnectorError as err:
-                yield self._end(False, str(err))
-                return
-            if page.records is None:
-                shrank = count is not None and offset <= count
-                yield self._end(not shrank, "store shrank while listed" if shrank else None)
-                return
-            self._pages += 1
-            yield self._c._parse_page(page)
-            received = len(page.records)
-            offset += received
-            counted = count is not None and offset > count
-            if received == 0:  # not the documented end answer: trust it only with the count
-                yield self._end(counted, "empty page instead of the end answer")
-                return
-            if counted and received < page.limit:
-                yield self._end(True)  # the count is reached and the store ran out: agreed
-                return
-
-    async def _next_page(self, offset: int) -> _Page:
-        task = self._tasks.pop(offset, None)
-        if task is not None:
-            return await task
-        # A gap left by a short page: read exactly up to the next prefetched offset.
-        ahead = [o for o in self._tasks if o > offset]
-        limit = min(self._size, min(ahead) - offset) if ahead else self._size
-        return await self._c._fetch_page(offset, limit)
-
-    def _refill(self) -> None:
-        while self._planned and len(self._tasks) < self._window:
-            offset = self._planned.pop(0)
-            self._tasks[offset] = asyncio.ensure_future(self._c._fetch_page(offset, self._size))
-
-    def _end(self, complete: bool, reason: str | None = None) -> ListingEnd:
-        requests = self._c.http.stats.requests - self._start_requests
-        return ListingEnd(complete, None if complete else reason, self._pages, requests)
-
-
-def _count_of(body: Any) -> int | None:
-    """The number in a ``countonly`` answer, whatever its wrapping."""
-    if isinstance(body, list) and len(body) == 1:
-        body = body[0]
-    if isinstance(body, bool):
-        return None
-    if isinstance(body, int):
-        return body
-    if isinstance(body, dict):
-        for key, value in body.items():
-            if "count" in key.lower() and isinstance(value, int | str):
-                try:
-                    return int(value)
-                except ValueError:
-                    return None
-    return None
-
-
-def _is_offset_exceeded(response: Response) -> bool:
-    return response.status == 400 and b"exceeds" in response.body.lower()
 
 
 def _answer_message(response: Response) -> str:

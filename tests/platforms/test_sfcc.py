@@ -11,7 +11,8 @@ import pytest
 
 from syncd.errors import AuthError, Unsupported
 from syncd.model import Status
-from syncd.platforms.sfcc import SfccConnector, _status
+from syncd.platforms.sfcc import SfccConnector
+from syncd.platforms.sfcc_documents import status_of
 from tests.contract.conftest import Harness, start_harness, stop_harness
 
 
@@ -37,12 +38,12 @@ async def sfcc() -> AsyncIterator[Harness]:
     ],
 )
 def test_status_mapping(doc: dict[str, Any], status: Status) -> None:
-    assert _status(doc) is status
+    assert status_of(doc) is status
 
 
 def test_unknown_status_is_a_bad_record() -> None:
     with pytest.raises(ValueError, match="frozen"):
-        _status({"enabled": True, "status": "frozen"})
+        status_of({"enabled": True, "status": "frozen"})
 
 
 def make(**kw: Any) -> SfccConnector:

@@ -13,7 +13,8 @@ from aiohttp import web
 from syncd.errors import NotFound, Unsupported, WriteNotApplied
 from syncd.model import Status
 from syncd.platforms.base import collect
-from syncd.platforms.shift4shop import BalanceWrite, Shift4ShopConnector, _count_of
+from syncd.platforms.shift4shop import BalanceWrite, Shift4ShopConnector
+from syncd.platforms.shift4shop_listing import count_of
 from syncd.sandbox.common import serve
 from tests.contract.conftest import Harness, start_harness, stop_harness
 
@@ -40,7 +41,7 @@ async def shop() -> AsyncIterator[Harness]:
     ],
 )
 def test_count_answers_in_any_wrapping(body: Any, count: int | None) -> None:
-    assert _count_of(body) == count
+    assert count_of(body) == count
 
 
 async def test_bulk_update_reports_each_record(shop: Harness) -> None:

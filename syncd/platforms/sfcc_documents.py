@@ -1,0 +1,70 @@
+"""OCAPI gift-certificate documents: neutral status in and out, create bodies, faults."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from syncd.model import NewCertificate, RemoteCertificate, Status
+from syncd.money import parse_money
+from syncd.platforms import _wire
+from syncd.platforms.http import Response
+
+_ACTIVE = frozenset({"issued", "partially_redeemed", "redeemed"})
+
+
+def status_of(raw: Mapping[str, Any]) -> Status:
+    enabled = raw.get("enabled", True)
+    if enabled is False:
+        return Status.DISABLED
+    value = raw.get("status")
+    if value == "pending":
+        return Status.PENDING
+    if value in _ACTIVE:
+        return Status.ACTIVE
+    raise ValueError(f"unknown status: {value!r}")
+
+
+def status_patch(current: RemoteCertificate, status: Status) -> dict[str, Any]:
+    """PATCH fields for a neutral status: SFCC has no "expired", so it is disabled too."""
+    body: dict[str, Any] = {"enabled": status.usable}
+    if status is Status.PENDING:
+        body["status"] = "pending"
+    elif status is Status.ACTIVE and current.raw.get("status") == "pending":
+        body["status"] = "issued"
+    return body
+
+
+def create_body(cert: NewCertificate, currency: str) -> dict[str, Any]:
+    amount = _wire.json_number(parse_money(cert.amount, currency))
+    body: dict[str, Any] = {
+        "code": cert.code,
+        "amount": {"currency_mnemonic": currency, "value": amount},
+        "enabled": cert.status.usable,
+    }
+    if cert.status is Status.PENDING:
+        body["status"] = "pending"
+    optional = {
+        "recipient_name": cert.people.to_name,
+        "recipient_email": cert.people.to_email,
+        "sender_name": cert.people.from_name,
+        "message": cert.message,
+    }
+    body.update({key: value for key, value in optional.items() if value})
+    return body
+
+
+def mask(code: str) -> str:
+    return "*" * max(len(code) - 4, 0) + code[-4:]
+
+
+def fault_message(response: Response) -> str:
+    """``fault.type: fault.message`` of an OCAPI fault document."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text(200)
+    fault = body.get("fault") if isinstance(body, dict) else None
+    if isinstance(fault, dict):
+        return f"{fault.get('type', '')}: {fault.get('message', '')}"
+    return ""

@@ -1,0 +1,131 @@
+"""The 3dcart listing: a count first, then pages at known offsets fetched concurrently.
+
+See :mod:`syncd.platforms.shift4shop` for the end rules; the offset always advances by the
+records actually received, so a short page is re-read from where it stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from syncd.errors import AuthError, ConnectorError
+from syncd.model import ListingEnd
+from syncd.platforms import _wire
+from syncd.platforms.base import ListingItem
+from syncd.platforms.http import Response
+
+if TYPE_CHECKING:
+    from syncd.platforms.shift4shop import Shift4ShopConnector
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    offset: int
+    limit: int
+    records: list[Any] | None = None  # None: the end answer (404 / offset exceeds)
+
+
+class Listing:
+    """One pass over the store's certificates (see the module docstring)."""
+
+    def __init__(self, connector: Shift4ShopConnector) -> None:
+        self._c = connector
+        self._size = connector._page_size
+        self._window = max(1, connector.http.options.max_concurrency) * 2
+        self._planned: list[int] = []
+        self._tasks: dict[int, asyncio.Task[Page]] = {}
+        self._pages = 0
+        self._start_requests = connector.http.stats.requests
+
+    async def run(self) -> AsyncIterator[ListingItem]:
+        try:
+            async for item in self._run():
+                yield item
+        finally:
+            await _wire.cancel_all(list(self._tasks.values()))
+
+    async def _run(self) -> AsyncIterator[ListingItem]:
+        try:
+            count = await self._c._count()
+        except AuthError:
+            raise
+        except ConnectorError as err:
+            yield self._end(False, f"count failed: {err}")
+            return
+        if count == 0:
+            yield self._end(True)
+            return
+        if count is not None:
+            self._planned = list(range(1, count + 1, self._size))
+        async for item in self._pages_from(count):
+            yield item
+
+    async def _pages_from(self, count: int | None) -> AsyncIterator[ListingItem]:
+        offset = 1
+        while True:
+            self._refill()
+            try:
+                page = await self._next_page(offset)
+            except AuthError:
+                raise
+            except ConnectorError as err:
+                yield self._end(False, str(err))
+                return
+            if page.records is None:
+                shrank = count is not None and offset <= count
+                yield self._end(not shrank, "store shrank while listed" if shrank else None)
+                return
+            self._pages += 1
+            yield self._c._parse_page(page)
+            received = len(page.records)
+            offset += received
+            counted = count is not None and offset > count
+            if received == 0:  # not the documented end answer: trust it only with the count
+                yield self._end(counted, "empty page instead of the end answer")
+                return
+            if counted and received < page.limit:
+                yield self._end(True)  # the count is reached and the store ran out: agreed
+                return
+
+    async def _next_page(self, offset: int) -> Page:
+        task = self._tasks.pop(offset, None)
+        if task is not None:
+            return await task
+        # A gap left by a short page: read exactly up to the next prefetched offset.
+        ahead = [o for o in self._tasks if o > offset]
+        limit = min(self._size, min(ahead) - offset) if ahead else self._size
+        return await self._c._fetch_page(offset, limit)
+
+    def _refill(self) -> None:
+        while self._planned and len(self._tasks) < self._window:
+            offset = self._planned.pop(0)
+            self._tasks[offset] = asyncio.ensure_future(self._c._fetch_page(offset, self._size))
+
+    def _end(self, complete: bool, reason: str | None = None) -> ListingEnd:
+        requests = self._c.http.stats.requests - self._start_requests
+        return ListingEnd(complete, None if complete else reason, self._pages, requests)
+
+
+def count_of(body: Any) -> int | None:
+    """The number in a ``countonly`` answer, whatever its wrapping."""
+    if isinstance(body, list) and len(body) == 1:
+        body = body[0]
+    if isinstance(body, bool):
+        return None
+    if isinstance(body, int):
+        return body
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if "count" in key.lower() and isinstance(value, int | str):
+                try:
+                    return int(value)
+                except ValueError:
+                    return None
+    return None
+
+
+def is_offset_exceeded(response: Response) -> bool:
+    return response.status == 400 and b"exceeds" in response.body.lower()
