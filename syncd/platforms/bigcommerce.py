@@ -191,6 +191,7 @@ class BigCommerceConnector:
         started = self.http.stats.requests
         page_no, pages, cut = 1, 0, False
         previous_short = False
+        last_id: int | None = None  # pages are sorted by id: each must start above it
         pending = asyncio.ensure_future(self._fetch_page(page_no))
         try:
             while True:
@@ -205,6 +206,11 @@ class BigCommerceConnector:
                     reason = "a short page was followed by more records" if cut else None
                     yield self._end(not cut, reason, pages, started)
                     return
+                if _goes_back(records, last_id):  # a store ignoring `page` would loop forever
+                    reason = f"page {page_no} does not continue the previous one (ids go back)"
+                    yield self._end(False, reason, pages, started)
+                    return
+                last_id = _last_id(records, last_id)
                 page_no += 1
                 pending = asyncio.ensure_future(self._fetch_page(page_no))
                 cut = cut or (previous_short and bool(records))
@@ -388,6 +394,23 @@ class BigCommerceConnector:
 
 
 _STATUS_OUT = {status: value for value, status in _STATUSES.items()}
+
+
+def _int_id(raw: Any) -> int | None:
+    try:
+        return int(raw["id"])
+    except (TypeError, ValueError, KeyError):
+        return None
+
+
+def _goes_back(records: list[Any], last_id: int | None) -> bool:
+    first = next((i for i in map(_int_id, records) if i is not None), None)
+    return last_id is not None and first is not None and first <= last_id
+
+
+def _last_id(records: list[Any], last_id: int | None) -> int | None:
+    ids = [i for i in map(_int_id, records[-3:]) if i is not None]
+    return max(ids) if ids else last_id
 
 
 def _error_message(response: Response) -> str:

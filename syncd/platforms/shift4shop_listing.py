@@ -38,6 +38,7 @@ class Listing:
         self._planned: list[int] = []
         self._tasks: dict[int, asyncio.Task[Page]] = {}
         self._pages = 0
+        self._previous_first: str | None = None
         self._start_requests = connector.http.stats.requests
 
     async def run(self) -> AsyncIterator[ListingItem]:
@@ -78,6 +79,11 @@ class Listing:
                 shrank = count is not None and offset <= count
                 yield self._end(not shrank, "store shrank while listed" if shrank else None)
                 return
+            first = _first_code(page.records)
+            if first is not None and first == self._previous_first:
+                yield self._end(False, f"page at offset {offset} repeats the previous page")
+                return  # a store ignoring `offset` would otherwise never end
+            self._previous_first = first
             self._pages += 1
             yield self._c._parse_page(page)
             received = len(page.records)
@@ -129,3 +135,9 @@ def count_of(body: Any) -> int | None:
 
 def is_offset_exceeded(response: Response) -> bool:
     return response.status == 400 and b"exceeds" in response.body.lower()
+
+
+def _first_code(records: list[Any]) -> str | None:
+    first = records[0] if records else None
+    code = first.get("CertificateCode") if isinstance(first, dict) else None
+    return code if isinstance(code, str) else None

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from aiohttp import web
 
 from syncd.errors import Rejected, UnsafeOperation
 from syncd.model import NewCertificate, People, RemoteCertificate, Status
@@ -213,3 +214,21 @@ async def test_listing_spends_a_small_quota_evenly_without_429() -> None:
     assert c.http.stats.by_status.get("429", 0) == 0  # 6 requests, quota 4: paced, not refused
     assert c.http.stats.requests == 6
     assert sum(sleeps) >= 30  # one window had to pass
+
+
+async def test_a_store_that_ignores_page_cannot_loop_the_listing_forever() -> None:
+    async def same_page(request: web.Request) -> web.Response:
+        return web.json_response([raw(id=i) for i in range(1, 251)])
+
+    app = web.Application()
+    app.router.add_get("/stores/h/v2/gift_certificates", same_page)
+    runner, url = await serve(app)
+    c = BigCommerceConnector("bc", base_url=url, store_hash="h", access_token="t")
+    try:
+        snapshot = await collect(c.store, c.list_certificates())
+    finally:
+        await c.aclose()
+        await runner.cleanup()
+    assert not snapshot.complete
+    assert "ids go back" in (snapshot.reason or "")
+    assert len(snapshot.certificates) == 250

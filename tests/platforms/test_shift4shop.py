@@ -213,3 +213,32 @@ async def test_offset_exceeds_answer_ends_a_sequential_listing(
     assert len(snapshot.certificates) == 25
     stats = await shop.stats()
     assert stats["by_status"] == {"200": 3, "400": 1}  # 3 pages, then "Offset … exceeds"
+
+
+async def test_a_store_that_ignores_offset_cannot_loop_the_listing_forever() -> None:
+    store = PagedStore(10)
+
+    async def same_page(request: web.Request) -> web.Response:
+        if "countonly" in request.query:
+            return web.json_response({"TotalCount": 10})
+        return web.json_response(store.records)  # always the first page, full
+
+    app = web.Application()
+    app.router.add_get("/3dCartWebAPI/v2/GiftCertificates", same_page)
+    runner, url = await serve(app)
+    c = Shift4ShopConnector(
+        "shop-r",
+        base_url=url,
+        secure_url="s",
+        private_key="k",
+        token="t",
+        currency="USD",
+        page_size=10,
+    )
+    try:
+        snapshot = await collect(c.store, c.list_certificates())
+    finally:
+        await c.aclose()
+        await runner.cleanup()
+    assert not snapshot.complete
+    assert "repeats" in (snapshot.reason or "")
