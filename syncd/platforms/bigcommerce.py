@@ -57,6 +57,7 @@ from syncd.platforms.http import (
     HeaderRateLimiter,
     HttpClient,
     HttpOptions,
+    HttpStats,
     Response,
     Sleep,
     _real_sleep,
@@ -152,6 +153,11 @@ class BigCommerceConnector:
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+    @property
+    def stats(self) -> HttpStats:
+        """This store's HTTP counters (requests by status, retries, rate-limit waits)."""
+        return self.http.stats
 
     # -- wire ---------------------------------------------------------------------------
 

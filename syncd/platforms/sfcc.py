@@ -46,7 +46,15 @@ from syncd.model import (
 from syncd.money import normalise_currency, parse_money
 from syncd.platforms import _wire
 from syncd.platforms.base import ListingItem
-from syncd.platforms.http import Clock, HttpClient, HttpOptions, Response, Sleep, _real_sleep
+from syncd.platforms.http import (
+    Clock,
+    HttpClient,
+    HttpOptions,
+    HttpStats,
+    Response,
+    Sleep,
+    _real_sleep,
+)
 from syncd.platforms.sfcc_auth import DEFAULT_MARGIN, TokenProvider
 from syncd.platforms.sfcc_documents import (
     create_body,
@@ -134,6 +142,11 @@ class SfccConnector:
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+    @property
+    def stats(self) -> HttpStats:
+        """This store's HTTP counters (requests by status, retries, rate-limit waits)."""
+        return self.http.stats
 
     # -- wire ---------------------------------------------------------------------------
 

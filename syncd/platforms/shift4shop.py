@@ -45,7 +45,15 @@ from syncd.model import (
 from syncd.money import format_money, normalise_currency, parse_money
 from syncd.platforms import _wire
 from syncd.platforms.base import ListingItem
-from syncd.platforms.http import Clock, HttpClient, HttpOptions, Response, Sleep, _real_sleep
+from syncd.platforms.http import (
+    Clock,
+    HttpClient,
+    HttpOptions,
+    HttpStats,
+    Response,
+    Sleep,
+    _real_sleep,
+)
 from syncd.platforms.shift4shop_listing import Listing, Page, count_of, is_offset_exceeded
 
 API_PATH = "/3dCartWebAPI/v2"
@@ -124,6 +132,11 @@ class Shift4ShopConnector:
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+    @property
+    def stats(self) -> HttpStats:
+        """This store's HTTP counters (requests by status, retries, rate-limit waits)."""
+        return self.http.stats
 
     # -- wire ---------------------------------------------------------------------------
 

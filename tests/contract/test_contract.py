@@ -175,7 +175,7 @@ async def test_429_with_headers_waits_what_the_server_says(harness: Harness) -> 
     cert = await connector.get_certificate(harness.remote_id(code))
     assert cert is not None
     assert len(harness.sleeps) == 2
-    stats = connector.http.stats  # type: ignore[attr-defined]
+    stats = connector.stats  # type: ignore[attr-defined]
     assert stats.by_status["429"] == 2
     assert stats.retries == 2
     assert stats.rate_limit_wait_s >= sum(harness.sleeps) > 0
