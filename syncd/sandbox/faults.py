@@ -1,0 +1,106 @@
+"""Fault-injection settings and request statistics of one sandbox (see :mod:`.common`)."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+
+@dataclass
+class Faults:
+    """Fault injection settings of one sandbox; mutable, changed at run time."""
+
+    latency_ms: float = 0.0  # added to every platform request (asyncio.sleep)
+    error_rate: float = 0.0  # fraction of platform requests answered 500 (platform-shaped body)
+    throttle_next: int = 0  # the next N platform requests are answered 429
+    throttle_headers: bool = True  # whether those 429s carry the platform's wait headers
+    drop_rate: float = 0.0  # connection closed before any answer (request NOT applied)
+    lost_response_rate: float = 0.0  # writes only: applied, then the connection is dropped
+    malformed_rate: float = 0.0  # list pages whose whole body is invalid JSON
+    bad_record_rate: float = 0.0  # list pages where one record has a corrupt balance ("12,x")
+    truncate_rate: float = 0.0  # list pages that silently drop their trailing half
+    redeem_on_read_rate: float = 0.0  # single GET: a shopper redeems part of the balance first
+    seed: int | None = None  # RNG seed for reproducible faults
+    rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.rng.seed(self.seed)
+
+    def roll(self, rate: float) -> bool:
+        """True with probability ``rate``; draws nothing when the rate is 0, so enabling
+        one fault does not shift the random sequence of the others."""
+        return rate > 0 and self.rng.random() < rate
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if k != "rng"}
+
+    def update(self, changes: dict[str, Any]) -> None:
+        """Apply a partial update, all or nothing. Raises ``ValueError`` naming the bad key."""
+        checked = {key: _check_fault(key, value) for key, value in changes.items()}
+        for key, value in checked.items():
+            setattr(self, key, value)
+        if "seed" in checked:
+            self.rng.seed(self.seed)
+
+    def clear(self) -> None:
+        """Back to no faults at all (the seed is kept)."""
+        self.update({f.name: f.default for f in fields(self) if f.name not in ("rng", "seed")})
+
+
+_RATE_FIELDS = frozenset(
+    f.name for f in fields(Faults) if f.name.endswith("_rate") or f.name == "latency_ms"
+)
+
+
+def _check_fault(key: str, value: Any) -> Any:
+    if key in _RATE_FIELDS:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"fault {key!r} must be a number, got {value!r}")
+        if value < 0 or (key != "latency_ms" and value > 1):
+            raise ValueError(f"fault {key!r} out of range: {value!r}")
+        return float(value)
+    if key == "throttle_next":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"fault 'throttle_next' must be an integer >= 0, got {value!r}")
+        return value
+    if key == "throttle_headers":
+        if not isinstance(value, bool):
+            raise ValueError(f"fault 'throttle_headers' must be true or false, got {value!r}")
+        return value
+    if key == "seed":
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ValueError(f"fault 'seed' must be an integer or null, got {value!r}")
+        return value
+    raise ValueError(f"unknown fault field: {key!r}")
+
+
+class SandboxStats:
+    """Counts of platform requests by ``"METHOD /route-pattern"`` and by outcome.
+
+    Outcomes are the HTTP status as a string (``"200"``), or ``"dropped"`` /
+    ``"lost_response"`` when the connection was closed on purpose.
+    """
+
+    def __init__(self) -> None:
+        self.by_route: Counter[str] = Counter()
+        self.by_status: Counter[str] = Counter()
+        self.total = 0
+
+    def record(self, route: str, outcome: str) -> None:
+        self.by_route[route] += 1
+        self.by_status[outcome] += 1
+        self.total += 1
+
+    def reset(self) -> None:
+        self.by_route.clear()
+        self.by_status.clear()
+        self.total = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "by_route": dict(self.by_route),
+            "by_status": dict(self.by_status),
+        }
