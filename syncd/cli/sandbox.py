@@ -95,7 +95,11 @@ async def _serve(args: argparse.Namespace) -> int:
         if args.write_config is not None:
             path: Path = args.write_config.resolve()
             ledger = args.ledger_url or f"sqlite:///{path.parent / 'sandbox-ledger.db'}"
-            write_private(path, sandboxes.config_toml(ledger))
+            try:
+                write_private(path, sandboxes.config_toml(ledger))
+            except OSError as err:
+                print(f"syncd sandbox: cannot write {path}: {err.strerror}", file=sys.stderr)
+                return EXIT_USAGE
             print(f"config {path}", flush=True)
         print(f"ready seed={args.seed}", flush=True)
         await stop.wait()

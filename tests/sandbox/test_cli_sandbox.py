@@ -137,6 +137,14 @@ def test_cli_refuses_a_non_loopback_host(capsys: pytest.CaptureFixture[str]) -> 
     assert "loopback" in capsys.readouterr().err
 
 
+def test_cli_unwritable_config_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "missing-dir" / "c.toml"
+    assert main(["sandbox", "--write-config", str(target)]) == EXIT_USAGE
+    assert "cannot write" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("args", [["--seed", "-1"], ["--port", "70000"], ["--seed", "x"]])
 def test_cli_rejects_bad_numbers(args: list[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
