@@ -34,20 +34,32 @@ EXIT_STORE_FAILED = 3
 Handler = Callable[[argparse.Namespace], int]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _module_for(argv: Sequence[str]) -> str | None:
+    """The one command module ``argv`` asks for, so only it is imported (start-up time)."""
+    for arg in argv:
+        if arg.startswith("-"):
+            return None  # a global option (--help, --version) first: load every command
+        name = arg.replace("-", "_")
+        return name if name in _COMMAND_MODULES else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``only``, just that sub-command is registered."""
     parser = argparse.ArgumentParser(
         prog="syncd",
         description="Keep gift certificates in sync across 3dcart, BigCommerce and SFCC stores.",
     )
     parser.add_argument("--version", action="version", version=f"syncd {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in _COMMAND_MODULES:
+    for name in (only,) if only else _COMMAND_MODULES:
         import_module(f"syncd.cli.{name}").register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(only=_module_for(argv))
     args = parser.parse_args(argv)
     handler: Handler = args.handler
     try:
