@@ -25,13 +25,27 @@ def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
     assert "frobnicate" in capsys.readouterr().err
 
 
+def _choices(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def _has_handlers(parser: argparse.ArgumentParser) -> bool:
+    """A handler on the command itself, or on every one of its own sub-commands."""
+    nested = _choices(parser)
+    if nested:
+        return all(_has_handlers(sub) for sub in nested.values())
+    return callable(parser.get_default("handler"))
+
+
 def test_every_command_registers_a_handler() -> None:
     for name in _COMMAND_MODULES:
-        parser = build_parser(only=name)
-        (subparsers,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
         command = name.replace("_", "-")
-        assert list(subparsers.choices) == [command]
-        assert callable(subparsers.choices[command].get_default("handler")), command
+        choices = _choices(build_parser(only=name))
+        assert list(choices) == [command]
+        assert _has_handlers(choices[command]), command
 
 
 def test_running_one_command_does_not_import_the_others() -> None:
