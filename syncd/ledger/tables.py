@@ -180,6 +180,70 @@ class AlertRow(SQLModel, table=True):
     resolved_at: datetime | None = _col(UTCDateTime())
 
 
+class RegistryRow(SQLModel, table=True):
+    """A gift registry as last seen on its store (DESIGN.md §4.12); revision 0002."""
+
+    __tablename__ = "registries"
+    __table_args__ = (
+        UniqueConstraint("store", "remote_id", name="uq_registries_store_remote_id"),
+        CheckConstraint("length(currency) = 3", name="ck_registries_currency"),
+        Index("ix_registries_group", "group_name"),
+    )
+    id: int | None = _id()
+    group_name: str = _col(String(NAME), nullable=False)
+    store: str = _col(String(NAME), nullable=False)
+    remote_id: str = _col(String(NAME), nullable=False)
+    name: str | None = _col(Text())
+    currency: str = _col(String(3), nullable=False)
+    remote_created_at: datetime | None = _col(UTCDateTime())
+    remote_updated_at: datetime | None = _col(UTCDateTime())
+    expires_at: datetime | None = _col(UTCDateTime())
+    event_at: datetime | None = _col(UTCDateTime())
+    message: str | None = _col(Text())
+    ship_to_address: bool = _col(Boolean(name="ck_registries_ship_bool"), nullable=False)
+    address: dict[str, Any] = _col(JsonDoc, nullable=False)
+    expired_noted: bool = _col(Boolean(name="ck_registries_expired_bool"), nullable=False)
+    removed: bool = _col(Boolean(name="ck_registries_removed_bool"), nullable=False)
+    first_seen_at: datetime = _col(UTCDateTime(), nullable=False)
+    updated_at: datetime = _col(UTCDateTime(), nullable=False)
+
+
+class RegistryItemRow(SQLModel, table=True):
+    """One item of a registry as last seen; a removed item's row goes (the journal stays)."""
+
+    __tablename__ = "registry_items"
+    registry_id: int = Field(
+        sa_column=Column(BigId, _fk("registry_items", "registries"), primary_key=True)
+    )
+    catalog_id: str = Field(sa_column=Column(String(NAME), primary_key=True))
+    sku: str | None = _col(Text())
+    name: str | None = _col(Text())
+    listed: int = _col(Integer(), nullable=False)
+    price: Decimal = _col(FixedPointMoney(), nullable=False)
+    sold: int = _col(Integer(), nullable=False)
+    sold_offline: int = _col(Integer(), nullable=False)
+
+
+class RegistryJournalRow(SQLModel, table=True):
+    """Append-only: one row per registry change (created, changed, item_sold, ...)."""
+
+    __tablename__ = "registry_journal"
+    __table_args__ = (Index("ix_registry_journal_registry", "registry_id", "id"),)
+    id: int | None = _id()
+    registry_id: int = _col(BigId, _fk("registry_journal", "registries"), nullable=False)
+    kind: str = _col(String(32), nullable=False)
+    store: str = _col(String(NAME), nullable=False)
+    catalog_id: str | None = _col(String(NAME))
+    field: str | None = _col(String(32))
+    old_value: str | None = _col(Text())
+    new_value: str | None = _col(Text())
+    quantity: int | None = _col(Integer())
+    reason: str | None = _col(Text())
+    cycle_id: int | None = _col(BigId, _fk("registry_journal", "cycles"))
+    observed_at: datetime = _col(UTCDateTime(), nullable=False)
+    recorded_at: datetime = _col(UTCDateTime(), nullable=False)
+
+
 def _table(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
@@ -190,4 +254,7 @@ cycles = _table(Cycle)
 journal = _table(JournalRow)
 intents = _table(IntentRow)
 alerts = _table(AlertRow)
+registries = _table(RegistryRow)
+registry_items = _table(RegistryItemRow)
+registry_journal = _table(RegistryJournalRow)
 metadata = SQLModel.metadata

@@ -55,6 +55,7 @@ from syncd.platforms.http import (
     _real_sleep,
 )
 from syncd.platforms.shift4shop_listing import Listing, Page, count_of, is_offset_exceeded
+from syncd.platforms.shift4shop_registries import Shift4ShopRegistries
 
 API_PATH = "/3dCartWebAPI/v2"
 MAX_PAGE_SIZE = 300  # undocumented upstream; what clients use and the sandbox serves
@@ -111,6 +112,8 @@ class Shift4ShopConnector:
         self.http = HttpClient(
             store, options=options, headers=headers, clock=clock, sleep=sleep, rng=rng
         )
+        # Gift registries (seed 002, read-only): syncd.registries.source.registry_source.
+        self.registries = Shift4ShopRegistries(self)
 
     def __repr__(self) -> str:
         return f"Shift4ShopConnector(store={self._store!r}, url={self._root!r})"

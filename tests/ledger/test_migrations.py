@@ -19,6 +19,7 @@ from syncd.ledger.tables import metadata
 from tests.ledger.factories import add, cert
 
 TABLES = {"alembic_version", "certificates", "links", "journal", "intents", "alerts", "cycles"}
+TABLES |= {"registries", "registry_items", "registry_journal"}  # 0002 (gift registries)
 
 
 def _head() -> str:
@@ -35,7 +36,7 @@ def test_open_creates_the_schema_from_empty(ledger_url: str) -> None:
     assert set(inspect(engine).get_table_names()) == set()
     with Ledger.open(ledger_url):
         pass
-    assert current_revision(engine) == _head() == "0001"
+    assert current_revision(engine) == _head() == "0002"
     assert set(inspect(engine).get_table_names()) == TABLES
     engine.dispose()
 
