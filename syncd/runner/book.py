@@ -1,0 +1,73 @@
+"""The runner's working copy of a group's ledger during one cycle: canonical balances and
+links after the plan, kept in step with every write (the database is written alongside)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+
+from syncd.ledger import LedgerView
+from syncd.model import LedgerLink, RemoteCertificate
+from syncd.reconcile import Action, Create, Plan, link_after_write
+from syncd.runner.persist import Stored
+
+LinkKey = tuple[int, str]
+
+
+@dataclass
+class Book:
+    balances: dict[int, Decimal]
+    currencies: dict[int, str]
+    links: dict[LinkKey, LedgerLink]
+
+    @classmethod
+    def of(cls, view: LedgerView) -> Book:
+        certs = view.certificates
+        return cls(
+            {i: c.balance for i, c in certs.items()},
+            {i: c.currency for i, c in certs.items()},
+            {(link.certificate_id, link.store): link for link in view.links},
+        )
+
+    def apply(self, plan: Plan, stored: Stored) -> None:
+        """The state once ``plan`` is stored."""
+        for draft in plan.new_certificates:
+            cert_id = stored.new_ids[draft.key]
+            self.balances[cert_id] = draft.balance
+            self.currencies[cert_id] = draft.currency
+        for update in plan.certificate_updates:
+            self.balances[update.cert_id] = update.balance
+        for lu in plan.link_updates:
+            link = lu.to_link(stored.resolve(lu.cert))
+            self.links[(link.certificate_id, link.store)] = link
+
+    def link(self, cert_id: int, store: str) -> LedgerLink | None:
+        return self.links.get((cert_id, store))
+
+    def set_link(self, link: LedgerLink) -> LedgerLink:
+        self.links[(link.certificate_id, link.store)] = link
+        return link
+
+
+def created_link(
+    action: Create, cert_id: int, found: RemoteCertificate, now: datetime
+) -> LedgerLink:
+    """The link of a certificate we created (or found after a lost answer).
+
+    The base is what we wrote — a lower figure read back is a shopper's redemption the next
+    listing must see as a delta. A HIGHER figure cannot be a redemption: the create stopped
+    half-way (3dcart creates at the face value, then sets the balance), so that is the base.
+    """
+    link = link_after_write(action, None, cert_id, now, result=found)
+    return replace(link, last_balance=max(found.balance, action.new.balance))
+
+
+def written_link(
+    book: Book, action: Action, cert_id: int, now: datetime, target: Decimal | None
+) -> LedgerLink | None:
+    """The link after a successful non-create write (None: there was no link to update)."""
+    previous = book.link(cert_id, action.store)
+    if previous is None:
+        return None
+    return book.set_link(link_after_write(action, previous, cert_id, now, balance=target))
