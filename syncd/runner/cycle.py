@@ -29,6 +29,7 @@ from syncd.runner.fetch import Fetched, fetch_all
 from syncd.runner.health import HealthBoard
 from syncd.runner.recover import Recovered, recover_group
 from syncd.runner.result import CycleResult, Outcome
+from syncd.runner.reveal import reveal_codes
 
 log = structlog.get_logger("syncd.runner")
 
@@ -81,6 +82,7 @@ class CycleRunner:
         self._update_health(fetched)
         snapshots = {s: f.snapshot for s, f in fetched.items() if f.snapshot is not None}
         view = await self.db(self.ledger.load_view, self.name)
+        snapshots = await reveal_codes(snapshots, view, self.connectors)
         the_plan = await self._plan(view, snapshots, force)
         if dry_run:
             return self._result(started, the_plan, fetched, Tally(), recovered, None, dry_run=True)

@@ -1,0 +1,92 @@
+"""Reveal hidden codes before planning (DESIGN.md §4.10).
+
+SFCC listings show only masked codes. A listed record that no link explains would become a
+new, unmirrorable certificate — even when it is a copy of one the ledger or another store
+already knows by its plain code (first contact, or a create whose answer was lost). So for
+each such record on a store that can look codes up, every known plain code whose mask fits
+is looked up (companion or Shop API); a look-up that returns that very record reveals it.
+Codes no one knows (certificates sold on SFCC itself) stay hidden, as the design says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
+from syncd.errors import ConnectorError
+from syncd.ledger import LedgerView
+from syncd.model import RemoteCertificate, Snapshot
+from syncd.platforms.base import Connector
+
+
+def fits(masked: str, code: str) -> bool:
+    """``code`` could be what ``masked`` hides (same length, every shown character equal)."""
+    return len(masked) == len(code) and all(m in ("*", c) for m, c in zip(masked, code))
+
+
+async def reveal_codes(
+    snapshots: Mapping[str, Snapshot], view: LedgerView, connectors: Mapping[str, Connector]
+) -> dict[str, Snapshot]:
+    """``snapshots`` with every record whose code could be confirmed filled in."""
+    linked = {(link.store, link.remote_id) for link in view.links}
+    known = _known_codes(view, snapshots.values())
+    out = dict(snapshots)
+    for store, snap in snapshots.items():
+        caps = connectors[store].capabilities
+        if caps.read_codes or not caps.lookup_code:
+            continue
+        hidden = [
+            r for r in snap.certificates if r.code is None and (store, r.remote_id) not in linked
+        ]
+        if hidden:
+            out[store] = await _reveal(snap, hidden, known, connectors[store])
+    return out
+
+
+def _known_codes(view: LedgerView, snapshots: Iterable[Snapshot]) -> dict[str, set[str]]:
+    """Plain codes by their last four characters (a cheap first filter)."""
+    codes = {c.code for c in view.certificates.values() if c.code}
+    for snap in snapshots:
+        codes.update(r.code for r in snap.certificates if r.code)
+    by_tail: dict[str, set[str]] = {}
+    for code in codes:
+        by_tail.setdefault(code[-4:], set()).add(code)
+    return by_tail
+
+
+async def _reveal(
+    snap: Snapshot,
+    hidden: list[RemoteCertificate],
+    known: Mapping[str, set[str]],
+    conn: Connector,
+) -> Snapshot:
+    found = await asyncio.gather(*(_confirm(r, known, conn) for r in hidden))
+    codes = {r.remote_id: code for r, code in zip(hidden, found, strict=True) if code}
+    if not codes:
+        return snap
+    records = tuple(
+        replace(r, code=codes[r.remote_id]) if r.remote_id in codes else r
+        for r in snap.certificates
+    )
+    return replace(snap, certificates=records)
+
+
+async def _confirm(
+    record: RemoteCertificate, known: Mapping[str, set[str]], conn: Connector
+) -> str | None:
+    masked = record.masked_code
+    if not masked:
+        return None
+    tail = masked[-4:]
+    pool = known.get(tail, set()) if "*" not in tail else set().union(*known.values())
+    for code in sorted(pool):
+        if not fits(masked, code):
+            continue
+        try:
+            found = await conn.find_by_code(code)
+        except ConnectorError:
+            return None  # stays hidden this cycle; nothing is inferred from it
+        if found is not None and found.remote_id == record.remote_id:
+            return code
+    return None
