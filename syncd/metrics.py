@@ -67,6 +67,25 @@ class Metrics:
         self.store_up = Gauge(
             "syncd_store_up", "1 when the last poll of the store succeeded", ["store"], registry=r
         )
+        # Gift registries (DESIGN.md §4.12), from the ledger after each registry poll.
+        self.registries = Gauge(
+            "syncd_registries", "Gift registries the ledger holds", ["store"], registry=r
+        )
+        self.registry_items = Gauge(
+            "syncd_registry_items", "Items listed on gift registries", ["store"], registry=r
+        )
+        self.registry_items_available = Gauge(
+            "syncd_registry_items_available",
+            "Registry items with units still wanted (not fully purchased)",
+            ["store"],
+            registry=r,
+        )
+        self.registry_changes = Counter(
+            "syncd_registry_changes",
+            "Registry journal rows, by kind (created, item_sold, expired, ...)",
+            ["store", "kind"],
+            registry=r,
+        )
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""
