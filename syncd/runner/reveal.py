@@ -22,7 +22,9 @@ from syncd.platforms.base import Connector
 
 def fits(masked: str, code: str) -> bool:
     """``code`` could be what ``masked`` hides (same length, every shown character equal)."""
-    return len(masked) == len(code) and all(m in ("*", c) for m, c in zip(masked, code))
+    if len(masked) != len(code):
+        return False
+    return all(m in ("*", c) for m, c in zip(masked, code, strict=True))
 
 
 async def reveal_codes(
