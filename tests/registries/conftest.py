@@ -12,13 +12,14 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from syncd.platforms.http import HttpOptions
 from syncd.platforms.shift4shop import Shift4ShopConnector
 from syncd.platforms.shift4shop_registries import Shift4ShopRegistries
 from syncd.sandbox.common import FAULTS_KEY, serve
 from syncd.sandbox.shift4shop import Shift4ShopSandboxConfig, create_app
-from syncd.sandbox.shift4shop_registries import BOOK_KEY, REGISTRIES, add_registry
+from syncd.sandbox.shift4shop_registries import BOOK_KEY, REGISTRIES, Registry, add_registry
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 STORE = "main-3dcart"
@@ -64,6 +65,10 @@ class Shop:
         registry = add_registry(self.app, {"Name": name, "Items": items or [], **fields})
         return str(registry.id)
 
+    def registry(self, registry_id: str) -> Registry:
+        """The sandbox's own record (to make it say what a broken store would)."""
+        return self.app[BOOK_KEY].registries[int(registry_id)]
+
     def drop(self, registry_id: str) -> None:
         """The merchant deleted a registry (the API has no route for it)."""
         del self.app[BOOK_KEY].registries[int(registry_id)]
@@ -82,13 +87,36 @@ class Shop:
     def faults(self, **changes: Any) -> None:
         self.app[FAULTS_KEY].update(changes)
 
+    def fail_from_offset(self, offset: int | None) -> None:
+        """Registry list pages from this offset on answer 500: a listing that breaks off."""
+        self.app[FAIL_FROM][0] = offset
+
+
+FAIL_FROM = web.AppKey("registry_fail_from", list)
+
+
+def _fail_from(app: web.Application) -> None:
+    app[FAIL_FROM] = [None]
+
+    @web.middleware
+    async def fail(request: web.Request, handler: Handler) -> web.StreamResponse:
+        start = app[FAIL_FROM][0]
+        offset = request.query.get("offset", "")
+        listing = request.path == REGISTRIES and offset.isdigit()
+        if start is not None and listing and int(offset) >= start:
+            answer = [{"Key": "Error", "Value": "", "Status": "500", "Message": "broken"}]
+            return web.json_response(answer, status=500)
+        return await handler(request)
+
+    app.middlewares.append(fail)
+
 
 def cut_inline_items(app: web.Application, keep: int = 2) -> None:
     """Make the store list at most ``keep`` items inline (``Items`` still tells the truth),
     so the source must page ``/{id}/Items``: a store whose listing does not carry them all."""
 
     @web.middleware
-    async def cut(request: web.Request, handler: Any) -> web.StreamResponse:
+    async def cut(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await handler(request)
         path = request.path.rstrip("/")
         one = path.startswith(REGISTRIES + "/") and path[len(REGISTRIES) + 1 :].isdigit()
@@ -112,6 +140,7 @@ async def start_shop(
     now = FakeNow()
     config = Shift4ShopSandboxConfig(now=now)
     app = create_app(config)
+    _fail_from(app)
     if prepare is not None:
         prepare(app)
     runner, url = await serve(app)
