@@ -19,6 +19,7 @@ from syncd.reconcile.plan import (
     Alert,
     AlertKind,
     CertRef,
+    Delete,
     JournalEntry,
     JournalKind,
     SetBalance,
@@ -131,15 +132,20 @@ class RereadFold:
 
 
 def fold_reread(
-    action: SetBalance, reread: Decimal, canonical: Decimal, currency: str, now: datetime
+    action: SetBalance | Delete,
+    reread: Decimal,
+    canonical: Decimal,
+    currency: str,
+    now: datetime,
 ) -> RereadFold:
     """Fold a movement that happened between the listing and the write into the ledger.
 
     ``action.expected`` is the listed balance (the link's last balance once the plan is
     persisted); ``canonical`` is the ledger balance now (after earlier folds of this cycle).
-    The runner journals ``journal``, sets the ledger balance to ``canonical``, raises
-    ``alerts``, writes ``target`` if ``write``, and records ``target`` (or ``reread``) as the
-    link's last balance.
+    The runner persists together, before writing: ``journal``, the ledger balance =
+    ``canonical``, the link's last balance = ``reread``, the intent's new ``target``, and
+    ``alerts``. Then it writes ``target`` if ``write`` (a Delete: deletes) and, on success,
+    records ``target`` as the link's last balance.
     """
     led = Ledgered(action.cert, currency, canonical, now, f"certificate {action.cert}", [], [])
     delta = reread - action.expected
@@ -149,6 +155,8 @@ def fold_reread(
         why = f"{kind} on {action.store} during the cycle ({seen})"
         led.row(kind, action.store, delta, why)
         check_overdraft(led, spent=delta < 0)
+    if isinstance(action, Delete):
+        return RereadFold(delta, led.balance, ZERO, True, tuple(led.rows), tuple(led.alerts))
     target = ZERO if action.zero else max(led.balance, ZERO)
     return RereadFold(
         delta, led.balance, target, reread != target, tuple(led.rows), tuple(led.alerts)

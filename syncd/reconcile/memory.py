@@ -18,6 +18,7 @@ The real cycle runner does the same with a database and connectors:
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -76,6 +77,7 @@ class MemoryStore:
     codes: dict[str, str] = field(default_factory=dict)  # remote id → plain code
     faults: list[Fault] = field(default_factory=list)  # consumed by the next writes
     created: Counter[str] = field(default_factory=Counter)  # creates through the API, by code
+    removed: Counter[str] = field(default_factory=Counter)  # deletions of any kind, by code
     case_insensitive: bool = False
     code_is_id: bool = False  # 3dcart: the code is the remote id
     _next_id: int = 1
@@ -128,7 +130,7 @@ class MemoryStore:
 
     def remove(self, remote_id: str) -> None:
         del self.records[remote_id]
-        del self.codes[remote_id]
+        self.removed[self._key(self.codes.pop(remote_id))] += 1
 
     def set(
         self, remote_id: str, *, balance: Decimal | None = None, status: Status | None = None
@@ -259,9 +261,14 @@ class MemoryRunner:
         policy: GroupPolicy | None = None,
         between: Callable[[], None] | None = None,
         crash_after: int | None = None,
+        crash_unrecorded: bool = False,
     ) -> Plan:
-        """Recover, list, plan, persist, execute. ``between`` runs after the listing (a
-        shopper racing the cycle); ``crash_after=n`` dies after persisting and n intents."""
+        """Recover, list, plan, persist, execute.
+
+        ``between`` runs after the listing (a shopper racing the cycle). ``crash_after=n``
+        dies after persisting the plan and finishing n intents; with ``crash_unrecorded`` the
+        (n+1)-th write reaches the store first but is never recorded.
+        """
         self.recover(now)
         if snapshots is None:
             snapshots = {name: s.snapshot() for name, s in self.stores.items()}
@@ -271,31 +278,41 @@ class MemoryRunner:
         self.ledger.persist(p)
         for n, intent in enumerate(list(self.ledger.unfinished())):
             if crash_after is not None and n >= crash_after:
+                if crash_unrecorded:
+                    intent.state = IntentState.SENT
+                    with contextlib.suppress(WriteFailed):
+                        self._write(intent, now)
                 raise Crash(f"after {n} intent(s)")
             self.execute(intent, now)
         return p
 
     def execute(self, intent: Intent, now: datetime) -> None:
         intent.state = IntentState.SENT
-        action, store = intent.action, self.stores[intent.action.store]
         try:
-            if isinstance(action, Create):
-                result = store.create(action.new)
-                self._done(intent, now, result=result)
-            elif isinstance(action, SetBalance):
-                self._set_balance(intent, action, store, now)
-            elif isinstance(action, SetStatus):
-                store.update(action.remote_id, status=action.status)
-                self._done(intent, now)
-            else:
-                store.delete(action.remote_id)
-                self._done(intent, now)
+            written = self._write(intent, now)
         except WriteFailed:
             self.recheck(intent, now)  # the outcome is unknown to a real runner: read it
+            return
+        if written is not None:
+            self._done(intent, now, result=written)
+        elif intent.state is IntentState.SENT:
+            self._done(intent, now)
 
-    def _set_balance(
-        self, intent: Intent, action: SetBalance, store: MemoryStore, now: datetime
+    def _write(self, intent: Intent, now: datetime) -> RemoteCertificate | None:
+        """Send one intent to its store; a create returns the record created."""
+        action, store = intent.action, self.stores[intent.action.store]
+        if isinstance(action, Create):
+            return store.create(action.new)
+        if isinstance(action, SetStatus):
+            store.update(action.remote_id, status=action.status)
+        else:
+            self._reread_then_write(intent, action, store, now)
+        return None
+
+    def _reread_then_write(
+        self, intent: Intent, action: SetBalance | Delete, store: MemoryStore, now: datetime
     ) -> None:
+        """§5: a balance write (or a delete) first folds in what moved since the listing."""
         current = store.get(action.remote_id)
         if current is None:
             intent.state = IntentState.DROPPED  # gone since the listing: next cycle sees it
@@ -309,9 +326,10 @@ class MemoryRunner:
             key = (intent.cert_id, action.store)
             self.ledger.links[key] = replace(self.ledger.links[key], last_balance=current.balance)
         intent.target = fold.target
-        if fold.write:
+        if isinstance(action, Delete):
+            store.delete(action.remote_id)
+        elif fold.write:
             store.update(action.remote_id, balance=fold.target)
-        self._done(intent, now)
 
     def _done(
         self, intent: Intent, now: datetime, *, result: RemoteCertificate | None = None

@@ -174,6 +174,7 @@ class Delete:
     store: str
     cert: CertRef
     remote_id: str
+    expected: Decimal  # as listed: re-read and fold before deleting, or a redemption is lost
 
     kind = "delete"
 

@@ -268,7 +268,7 @@ def _store_writes(ctx: _Ctx, work: _Work, state: LedgerCertificate) -> None:
     for store in sorted(work.seen):
         caps, record = ctx.caps[store], work.seen[store]
         if propagate and caps.delete:
-            ctx.actions.append(Delete(store, work.ref, record.remote_id))
+            ctx.actions.append(Delete(store, work.ref, record.remote_id, record.balance))
             continue
         status_target = _balance_write(ctx, work, state, store)
         if caps.has_status and caps.set_status and record.status != status_target:
