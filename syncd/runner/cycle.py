@@ -21,6 +21,7 @@ from syncd.metrics import Metrics
 from syncd.model import People, Snapshot
 from syncd.platforms.base import Connector
 from syncd.reconcile import GroupPolicy, OnDelete, Plan, SfccStalePolicy, plan
+from syncd.registries.poll import poll_in_cycle
 from syncd.runner import persist, report
 from syncd.runner.book import Book
 from syncd.runner.dbthread import LedgerThread
@@ -91,6 +92,12 @@ class CycleRunner:
         book = Book.of(view)
         book.apply(the_plan, stored)
         tally = await self._execute(the_plan, stored, book, recovered, deadline, started)
+        if self.group.registries:  # DESIGN.md §4.12: same cycle, after the certificates
+            await poll_in_cycle(
+                self.ledger, self.name, self.connectors.values(), now=self.clock(),
+                cycle_id=stored.cycle_id, metrics=self.metrics,
+                listing_seconds=_left(deadline), run_db=self.db,
+            )  # fmt: skip
         tally.alerts += await self._store_alerts(fetched, started)
         result = self._result(started, the_plan, fetched, tally, recovered, stored.cycle_id)
         await self._finish(result, book)
