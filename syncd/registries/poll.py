@@ -155,3 +155,27 @@ def update_metrics(metrics: Metrics, stats: Mapping[str, Any]) -> None:
         metrics.registries.labels(store=store).set(numbers.registries)
         metrics.registry_items.labels(store=store).set(numbers.items)
         metrics.registry_items_available.labels(store=store).set(numbers.items_available)
+
+
+async def poll_in_cycle(
+    ledger: Ledger,
+    group: str,
+    connectors: Iterable[object],
+    *,
+    now: datetime,
+    cycle_id: int | None,
+    metrics: Metrics | None,
+    listing_seconds: float | None,
+    run_db: RunDb | None = None,
+) -> tuple[RegistryPollOutcome, ...]:
+    """The cycle runner's hook: :func:`poll_registries` after the certificates are done.
+    A failure here (a ledger error, a bug) is logged and swallowed, so that the cycle still
+    finishes and records its certificate work; one store's failure is never raised anyway."""
+    try:
+        return await poll_registries(
+            ledger, group, connectors, now=now, cycle_id=cycle_id, metrics=metrics,
+            listing_seconds=listing_seconds, run_db=run_db,
+        )  # fmt: skip
+    except Exception as err:
+        log.error("registries.failed", group=group, error=redact(str(err)), exc_info=True)
+        return ()
