@@ -20,6 +20,7 @@ class Book:
     balances: dict[int, Decimal]
     currencies: dict[int, str]
     links: dict[LinkKey, LedgerLink]
+    codes: dict[int, str]  # plain codes (SFCC re-reads show none, its balance writes need one)
 
     @classmethod
     def of(cls, view: LedgerView) -> Book:
@@ -28,6 +29,7 @@ class Book:
             {i: c.balance for i, c in certs.items()},
             {i: c.currency for i, c in certs.items()},
             {(link.certificate_id, link.store): link for link in view.links},
+            {i: c.code for i, c in certs.items() if c.code},
         )
 
     def apply(self, plan: Plan, stored: Stored) -> None:
@@ -36,11 +38,20 @@ class Book:
             cert_id = stored.new_ids[draft.key]
             self.balances[cert_id] = draft.balance
             self.currencies[cert_id] = draft.currency
+            if draft.code:
+                self.codes[cert_id] = draft.code
         for update in plan.certificate_updates:
             self.balances[update.cert_id] = update.balance
+            if update.code:
+                self.codes[update.cert_id] = update.code
         for lu in plan.link_updates:
             link = lu.to_link(stored.resolve(lu.cert))
             self.links[(link.certificate_id, link.store)] = link
+
+    def with_code(self, cert_id: int, record: RemoteCertificate) -> RemoteCertificate:
+        """``record`` with its plain code filled in from the ledger if the store hid it."""
+        code = self.codes.get(cert_id)
+        return replace(record, code=code) if record.code is None and code else record
 
     def link(self, cert_id: int, store: str) -> LedgerLink | None:
         return self.links.get((cert_id, store))

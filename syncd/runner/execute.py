@@ -151,6 +151,7 @@ class Executor:
         current = await conn.get_certificate(action.remote_id)
         if current is None:
             return await self._gone(item)
+        current = self.book.with_code(cert_id, current)
         wrote = current.status != action.status
         if wrote:
             await conn.update_certificate(current, status=action.status)
@@ -163,6 +164,7 @@ class Executor:
         current = await conn.get_certificate(action.remote_id)
         if current is None:
             return await self._gone(item)
+        current = self.book.with_code(cert_id, current)
         canonical = self.book.balances[cert_id]
         currency = self.book.currencies[cert_id]
         fold = fold_reread(action, current.balance, canonical, currency, self.now)
