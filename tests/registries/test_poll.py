@@ -169,3 +169,20 @@ async def test_an_unreadable_registry_raises_one_alert(shop: Shop, ledger: Ledge
         "malformed_record", "main-3dcart", f"registry {registry}", 2,
     )  # fmt: skip
     assert "Sold is not a quantity" in alert.message
+
+
+async def test_registries_with_many_items_across_item_pages(cut_shop: Shop, ledger: Ledger) -> None:
+    """The store lists two items inline; the rest come from ``/{id}/Items`` in pages."""
+    ids = [cut_shop.add(f"R{n}", [item(1000 + i) for i in range(23)]) for n in range(5)]
+    cut_shop.connector.registries = Shift4ShopRegistries(cut_shop.connector, page_size=2)
+    first = await poll(cut_shop, ledger)
+    assert (first.complete, first.listed) == (True, 5)
+    assert {s.items for s in RegistryLedger(ledger).summaries()} == {23}
+    async with cut_shop.http.get(f"{cut_shop.url}/_sandbox/stats") as response:
+        routes = (await response.json())["by_route"]
+    assert sum(n for route, n in routes.items() if route.endswith("/Items")) == 5 * 12
+    await cut_shop.sell(ids[4], 1022, 2)  # the last item of the last registry
+    second = await poll(cut_shop, ledger)
+    assert second.changes == {"item_sold": 1, "item_fully_purchased": 1}
+    [sold] = [r for r in journal(ledger, ids[4]) if r.kind == "item_sold"]
+    assert (sold.catalog_id, sold.quantity) == ("1022", 2)
