@@ -1,0 +1,64 @@
+"""Lower bounds of one cycle: the fewest requests the platforms' APIs allow, and what they
+cost in wall time under a per-request latency, the allowed concurrency and a rate limit.
+
+Per store (page sizes are the platforms' maxima, see syncd/platforms/*):
+
+* 3dcart: one ``countonly`` request, then ``ceil(N/300)`` pages, fetched concurrently.
+* BigCommerce: ``ceil(N/250)`` pages; the API gives no total, so pages are sequential and,
+  when N is a multiple of 250, one more request meets the end (204).
+* SFCC: one OAuth token request, the first page (it gives the total), then the other
+  ``ceil(N/200) - 1`` pages concurrently.
+
+Writes: each needed write is at least one request; writes wait for every listing (the plan
+needs all stores) and run ``concurrency`` at a time per store.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+PAGE = {"shift4shop": 300, "bigcommerce": 250, "sfcc": 200}
+
+
+@dataclass(frozen=True)
+class Conditions:
+    latency_s: float = 0.0
+    concurrency: int = 4  # syncd's default max_concurrency per store
+    bc_quota: int | None = None  # BigCommerce requests per window
+    bc_window_s: float = 30.0
+
+
+def list_requests(platform: str, n: int) -> int:
+    pages = math.ceil(n / PAGE[platform])
+    if platform == "bigcommerce":
+        return pages + (1 if n % PAGE[platform] == 0 else 0)
+    return pages + 1  # 3dcart countonly / SFCC token
+
+
+def _rounds(platform: str, n: int, concurrency: int) -> int:
+    """Round trips the listing needs at best (one latency each)."""
+    pages = math.ceil(n / PAGE[platform])
+    if platform == "bigcommerce":
+        return list_requests(platform, n)
+    if platform == "shift4shop":
+        return 1 + math.ceil(pages / concurrency)
+    return 2 + math.ceil(max(0, pages - 1) / concurrency)
+
+
+def requests(n: int, writes: dict[str, int]) -> dict[str, int]:
+    return {p: list_requests(p, n) + writes.get(p, 0) for p in PAGE}
+
+
+def wall(n: int, writes: dict[str, int], cond: Conditions) -> float:
+    """Seconds a cycle needs at least under ``cond`` (0 without latency or rate limit)."""
+    lat, c = cond.latency_s, cond.concurrency
+    listing = {p: _rounds(p, n, c) * lat for p in PAGE}
+    writing = {p: math.ceil(writes.get(p, 0) / c) * lat for p in PAGE}
+    best = max(listing.values()) + max(writing.values())
+    if cond.bc_quota:
+        total = requests(n, writes)["bigcommerce"]
+        windows = math.ceil(total / cond.bc_quota)
+        # The last window opens (windows - 1) full windows after the first request.
+        best = max(best, (windows - 1) * cond.bc_window_s + lat)
+    return best
