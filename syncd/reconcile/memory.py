@@ -40,6 +40,7 @@ from syncd.reconcile.identity import code_key
 from syncd.reconcile.plan import (
     Action,
     Alert,
+    AlertKind,
     CertRef,
     Create,
     Delete,
@@ -249,6 +250,7 @@ class MemoryRunner:
     ledger: MemoryLedger
     stores: dict[str, MemoryStore]
     policy: GroupPolicy
+    reread_changed: int = 0  # re-reads that found a movement since the listing (a metric)
 
     def capabilities(self) -> Mapping[str, Capabilities]:
         return {name: s.caps for name, s in self.stores.items()}
@@ -320,6 +322,7 @@ class MemoryRunner:
         cert = self.ledger.certificates[intent.cert_id]
         fold = fold_reread(action, current.balance, cert.balance, cert.currency, now)
         if fold.journal:  # persisted together, before the write (see module docstring)
+            self.reread_changed += 1
             self.ledger.journal.extend(replace(j, cert=intent.cert_id) for j in fold.journal)
             self.ledger.certificates[intent.cert_id] = replace(cert, balance=fold.canonical)
             self.ledger.raise_alerts(fold.alerts, lambda _: intent.cert_id)
@@ -350,7 +353,12 @@ class MemoryRunner:
                 self.recheck(intent, now)
 
     def recheck(self, intent: Intent, now: datetime) -> None:
-        """Did a write whose outcome is unknown take effect? Record it, or drop it."""
+        """Did a write whose outcome is unknown take effect? Record it, or drop it.
+
+        A balance that is neither the one the write started from nor its target cannot be
+        explained (the write may have landed and then the shopper moved it): it is dropped
+        with a ``divergence`` alert, never guessed. Restarting promptly keeps this rare.
+        """
         action, store = intent.action, self.stores[intent.action.store]
         if isinstance(action, Create):
             found = store.find_by_code(action.new.code)
@@ -360,8 +368,18 @@ class MemoryRunner:
             current = store.get(action.remote_id)
             if _took_effect(action, current, intent.target):
                 return self._done(intent, now)
+            if isinstance(action, SetBalance) and current is not None:
+                self._unexplained(intent, action, current.balance)
         intent.state = IntentState.DROPPED
         return None
+
+    def _unexplained(self, intent: Intent, action: SetBalance, seen: Decimal) -> None:
+        link = self.ledger.links.get((intent.cert_id, action.store))
+        if link is not None and seen != link.last_balance:
+            key = f"divergence:unknown-write:{action.store}:{action.remote_id}"
+            why = f"{action.store}: balance {seen} after a write of unknown outcome"
+            alert = Alert(AlertKind.DIVERGENCE, action.store, intent.cert_id, key, why)
+            self.ledger.raise_alerts((alert,), lambda ref: intent.cert_id)
 
 
 def _took_effect(action: Action, current: RemoteCertificate | None, target: Decimal | None) -> bool:
