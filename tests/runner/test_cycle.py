@@ -139,7 +139,7 @@ async def test_an_emptied_store_holds_the_plan_until_forced(
     async with world(tmp_path, ledger_url, seed=6) as w:
         await w.cycle()
         await w.redeem("bigcommerce", next(iter(await w.balances("bigcommerce"))), "1.00")
-        await w._call("shift4shop", "POST", "reset")
+        await w.call("shift4shop", "POST", "reset")
         before = dump(w.ledger, without=("cycles", "alerts"))
         held = await w.cycle()
         assert held.outcome is Outcome.HELD
@@ -179,7 +179,7 @@ async def test_a_redemption_during_the_write_is_folded_in(tmp_path: Path, ledger
         result = await w.cycle()
         await w.faults("bigcommerce", redeem_on_read_rate=0.0)
         assert result.counts["reread_corrections"] == 1
-        raced = (await w._call("bigcommerce", "GET", "shopper/log"))[-1]
+        raced = (await w.call("bigcommerce", "GET", "shopper/log"))[-1]
         assert raced["source"] == "redeem_on_read"
         expected = D("70.00") - D(raced["amount"])
         await w.cycle()

@@ -48,42 +48,36 @@ async def no_sleep(seconds: float) -> None:
 
 
 @dataclass
-class World:
+class Hands:
+    """What shoppers, the operator and the test do to the sandboxes (``/_sandbox/`` routes)."""
+
     sb: Sandboxes
-    config: Path
-    settings: Settings
-    ledger: Ledger
-    syncer: Syncer
-    metrics: Metrics
     http: aiohttp.ClientSession
 
-    async def cycle(self, **kwargs: Any) -> CycleResult:
-        return await self.syncer.run_cycle(GROUP, **kwargs)
-
-    async def _call(self, platform: str, method: str, path: str, body: Any = None) -> Any:
+    async def call(self, platform: str, method: str, path: str, body: Any = None) -> Any:
         url = self.sb.urls[platform] + "/_sandbox/" + path
         async with self.http.request(method, url, json=body) as response:
             assert response.status < 300, await response.text()
             return await response.json()
 
     async def issue(self, platform: str, code: str, amount: str) -> None:
-        await self._call(platform, "POST", "shopper/issue", {"code": code, "amount": amount})
+        await self.call(platform, "POST", "shopper/issue", {"code": code, "amount": amount})
 
     async def redeem(self, platform: str, code: str, amount: str) -> None:
-        await self._call(platform, "POST", "shopper/redeem", {"code": code, "amount": amount})
+        await self.call(platform, "POST", "shopper/redeem", {"code": code, "amount": amount})
 
     async def certificates(self, platform: str) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = await self._call(platform, "GET", "certificates")
+        result: list[dict[str, Any]] = await self.call(platform, "GET", "certificates")
         return result
 
     async def balances(self, platform: str) -> dict[str, Decimal]:
         return {c["code"]: Decimal(c["balance"]) for c in await self.certificates(platform)}
 
     async def faults(self, platform: str, **changes: Any) -> None:
-        await self._call(platform, "PUT", "faults", changes)
+        await self.call(platform, "PUT", "faults", changes)
 
     async def stats(self, platform: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self._call(platform, "GET", "stats")
+        result: dict[str, Any] = await self.call(platform, "GET", "stats")
         return result
 
     async def writes_sent(self) -> int:
@@ -106,6 +100,18 @@ class World:
             codes = Counter(c["code"] for c in await self.certificates(platform))
             out[platform] = sorted(code for code, n in codes.items() if n > 1)
         return out
+
+
+@dataclass
+class World(Hands):
+    config: Path
+    settings: Settings
+    ledger: Ledger
+    syncer: Syncer
+    metrics: Metrics
+
+    async def cycle(self, **kwargs: Any) -> CycleResult:
+        return await self.syncer.run_cycle(GROUP, **kwargs)
 
 
 def dump(ledger: Ledger, *, without: tuple[str, ...] = ("cycles",)) -> dict[str, list[Any]]:
@@ -159,7 +165,7 @@ async def world(
             for conn in syncer.connectors.values():
                 conn.http._sleep = no_sleep  # type: ignore[attr-defined]
             async with aiohttp.ClientSession() as http:
-                yield World(sb, path, settings, ledger, syncer, metrics, http)
+                yield World(sb, http, path, settings, ledger, syncer, metrics)
         finally:
             await syncer.aclose()
             ledger.close()
