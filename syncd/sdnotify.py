@@ -38,8 +38,13 @@ class Notifier:
             return False
         message = "\n".join(f"{key.upper()}={value}" for key, value in fields.items())
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-            sock.connect(self._address)
-            sock.sendall(message.encode())
+            # Called from the event loop: a listener that stopped reading must not block us.
+            sock.setblocking(False)
+            try:
+                sock.connect(self._address)
+                sock.sendall(message.encode())
+            except BlockingIOError:  # its queue is full: drop this one, like a lost datagram
+                return False
         return True
 
     def ready(self, status: str) -> bool:
