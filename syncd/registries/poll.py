@@ -95,7 +95,9 @@ async def _poll_one(
             await db(_raise_problem_alerts, book.ledger, group, snapshot, now)
     counts = dict(diff.counts())
     reason = None if snapshot.complete else redact(snapshot.reason or "listing incomplete")
-    log.info(
+    # Log what changed, not a heartbeat: a quiet, complete poll is a debug line.
+    emit = log.info if counts or not snapshot.complete else log.debug
+    emit(
         "registries.polled",
         group=group,
         store=store,
