@@ -145,7 +145,7 @@ NOW = datetime(2026, 1, 2, tzinfo=UTC)
             NewCertificate(
                 "C1", "USD", D("5.00"), D("4.00"), Status.ACTIVE, People("a", "b@x"), "hi", NOW
             ),
-        ),  # fmt: skip
+        ),
         SetBalance("s", 7, "r1", D("5.00"), D("3.00"), zero=True),
         SetStatus("s", 7, "r1", Status.ACTIVE, Status.DISABLED),
         Delete("s", 7, "r1", D("2.50")),
