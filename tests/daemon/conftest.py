@@ -42,9 +42,9 @@ class NotifySocket:
             self.seen.append(data.decode())
             self._arrived.set()
 
-    async def wait_for(self, needle: str, timeout: float = 10, start: int = 0) -> str:
+    async def wait_for(self, needle: str, start: int = 0, within: float = 10) -> str:
         """The first datagram from ``seen[start]`` on that contains ``needle``."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within):
             index = start
             while True:
                 while index < len(self.seen):

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from syncd.config import Settings, load_settings
 from syncd.ledger import Ledger
@@ -81,7 +81,7 @@ class FakeHealth:
 class FakeSyncer:
     """Records calls; ``gate`` (when set) holds every cycle until it is opened."""
 
-    made: list[FakeSyncer] = []
+    made: ClassVar[list[FakeSyncer]] = []
 
     def __init__(
         self, settings: Settings, ledger: Ledger, *, metrics: Any = None, clock: Any = None

@@ -37,7 +37,8 @@ async def test_ready_only_once_the_side_door_answers(
 
 async def test_a_cycle_reports_its_summary_as_systemd_status(running: Running) -> None:
     result = await running.daemon.run_group("us")
-    assert result is not None and result.group == "us"
+    assert result is not None
+    assert result.group == "us"
     status = await running.notify.wait_for("STATUS=us: cycle 1: converged")
     assert "READY" not in status
     assert running.daemon.cycles.results["us"] is result
@@ -111,11 +112,13 @@ async def test_stop_lets_the_cycle_in_flight_finish(running: Running) -> None:
     await running.syncer.entered.wait()
     stopping = asyncio.create_task(running.daemon.stop())
     await running.notify.wait_for("STOPPING=1")
-    assert not stopping.done() and not running.syncer.closed
+    assert not stopping.done()
+    assert not running.syncer.closed
     running.syncer.gate.set()
     await stopping
     result = await cycle
-    assert result is not None and running.daemon.cycles.results["us"] is result
+    assert result is not None
+    assert running.daemon.cycles.results["us"] is result
     assert running.syncer.closed
 
 
@@ -143,7 +146,8 @@ async def test_a_bad_config_on_reload_is_rejected_and_the_old_one_runs_on(
     with capture_logs() as events:
         assert await running.daemon.reload() is False
     rejected = [e for e in events if e["event"] == "config.reload_rejected"]
-    assert len(rejected) == 1 and rejected[0]["problems"]
+    assert len(rejected) == 1
+    assert rejected[0]["problems"]
     assert running.daemon.settings is running.settings
     assert await running.daemon.run_group("us") is not None
 
@@ -156,7 +160,8 @@ async def test_a_good_config_on_reload_reschedules_the_groups(running: Running) 
         assert await running.daemon.reload() is True
     assert "config.reloaded" in [e["event"] for e in events]
     assert running.daemon.scheduler.group_jobs() == {"us": 120.0, "eu": 120.0}
-    assert old.closed and running.daemon.syncer is not old
+    assert old.closed
+    assert running.daemon.syncer is not old
     assert await running.daemon.run_group("eu") is not None
 
 
@@ -167,7 +172,8 @@ async def test_reload_waits_for_the_cycle_in_flight(running: Running) -> None:
     await old.entered.wait()
     reload = asyncio.create_task(running.daemon.reload())
     await asyncio.sleep(0)  # let the reload reach the group lock
-    assert not reload.done() and not old.closed
+    assert not reload.done()
+    assert not old.closed
     old.gate.set()
     assert await reload is True
     await cycle
@@ -180,6 +186,7 @@ async def test_not_ready_when_a_group_has_not_cycled_for_too_long(running: Runni
     group = running.settings.group("us")
     daemon._clock = lambda: daemon.started_at + 2 * group.interval + group.cycle_deadline * 2
     reasons = await daemon.readiness()
-    assert len(reasons) == 1 and reasons[0].startswith("group us: no cycle finished")
+    assert len(reasons) == 1
+    assert reasons[0].startswith("group us: no cycle finished")
     daemon._clock = lambda: daemon.started_at + timedelta(seconds=1)
     assert await daemon.readiness() == []
