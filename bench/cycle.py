@@ -181,6 +181,21 @@ def table(runs: list[Run]) -> str:
     return "\n".join(lines)
 
 
+PHASE_ORDER = ("recover", "fetch", "load_view", "reveal", "plan", "persist", "finish")
+
+
+def phases_table(runs: list[Run]) -> str:
+    """Wall seconds per cycle phase (what the measured cycle process spent where)."""
+    head = "| N | cycle | " + " | ".join(PHASE_ORDER) + " | rest |"
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in runs:
+        phases = r.cycle.get("phases", {})
+        rest = r.cycle["wall_s"] - sum(phases.values())
+        cells = " | ".join(f"{phases.get(p, 0.0):.2f}" for p in PHASE_ORDER)
+        lines.append(f"| {r.n:,} | {r.scenario} | {cells} | {rest:.2f} |")
+    return "\n".join(lines)
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -203,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     scenarios = [s.strip() for s in args.scenarios.split(",")]
     runs = [run for n in sizes for run in bench_size(n, scenarios, args.profile_dir)]
-    out = f"Machine: {machine()}  \nDate: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n{table(runs)}\n"
+    out = f"Machine: {machine()}  \nDate: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n{table(runs)}\n\n{phases_table(runs)}\n"
     print(out)
     if args.write is not None:
         args.write.write_text(out)

@@ -13,13 +13,52 @@ import json
 import resource
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import syncd.runner.cycle as cycle_module
 from syncd.config import load_settings
 from syncd.ledger import Ledger
 from syncd.runner.result import CycleResult
 from syncd.runner.service import Syncer
+
+PHASES: dict[str, float] = {}
+
+
+def _timed_async(name: str, fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return await fn(*args, **kwargs)
+        finally:
+            PHASES[name] = PHASES.get(name, 0.0) + time.perf_counter() - began
+
+    return wrapper
+
+
+def _timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            PHASES[name] = PHASES.get(name, 0.0) + time.perf_counter() - began
+
+    return wrapper
+
+
+def instrument_phases() -> None:
+    """Wall time per cycle phase, by wrapping the names the cycle runner calls (bench only:
+    the ledger load and the planner run in threads, which pyinstrument does not see)."""
+    m = cycle_module
+    m.fetch_all = _timed_async("fetch", m.fetch_all)  # type: ignore[assignment]
+    m.reveal_codes = _timed_async("reveal", m.reveal_codes)  # type: ignore[assignment]
+    m.plan = _timed("plan", m.plan)  # type: ignore[assignment]
+    m.recover_group = _timed_async("recover", m.recover_group)  # type: ignore[assignment]
+    m.persist.store_plan = _timed("persist", m.persist.store_plan)  # type: ignore[assignment]
+    m.persist.finish_cycle = _timed("finish", m.persist.finish_cycle)  # type: ignore[assignment]
+    Ledger.load_view = _timed("load_view", Ledger.load_view)  # type: ignore[method-assign]
 
 
 def _cpu() -> float:
@@ -51,7 +90,7 @@ def _report(result: CycleResult, wall: float, cpu: float) -> dict[str, Any]:
     }  # fmt: skip
     return {
         "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak, "outcome": result.outcome.value,
-        "summary": result.summary, "counts": dict(result.counts), "stores": stores,
+        "summary": result.summary, "phases": {k: round(v, 3) for k, v in PHASES.items()}, "counts": dict(result.counts), "stores": stores,
     }  # fmt: skip
 
 
@@ -61,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("group")
     parser.add_argument("--profile", type=Path, default=None)
     args = parser.parse_args(argv)
+    instrument_phases()
     profiler = None
     if args.profile is not None:
         from pyinstrument import Profiler
