@@ -9,6 +9,7 @@ PostgreSQL is reached through psycopg 3 (``postgresql://`` is taken to mean psyc
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlalchemy.pool import StaticPool
 from syncd.ledger.records import LedgerError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_UPGRADE_LOCK = threading.Lock()
 WRITE = "ledger_write"  # execution option: this connection's transactions will write
 _SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -88,10 +90,16 @@ def _sqlite_on_begin(conn: Connection) -> None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Create or upgrade the schema to ``revision`` (idempotent)."""
+    """Create or upgrade the schema to ``revision`` (idempotent).
+
+    Alembic keeps its migration context in module globals, so runs in one process are
+    serialised here; across processes, env.py takes a PostgreSQL advisory lock and SQLite's
+    BEGIN IMMEDIATE holds the write lock.
+    """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+    writing = engine.connect().execution_options(**{WRITE: True})
+    with _UPGRADE_LOCK, writing as conn, conn.begin():
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
 
