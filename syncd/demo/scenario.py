@@ -78,6 +78,9 @@ class Demo:
     async def play(self, number: int, step: Step) -> bool:
         self.say(f"\nStep {number}. {step.title}")
         self.say(f"         expect: {step.expect}")
+        if len(step.actions) > 1:
+            # Right after a cycle: the customers' actions all land in the same interval.
+            await self.next_cycle()
         for action, platform, amount in step.actions:
             await self.shopper(action, platform, amount)
             self.say(f"         shopper: {action} ${amount} on {STORE_NAMES[platform]}")

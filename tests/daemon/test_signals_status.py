@@ -83,3 +83,13 @@ def test_status_falls_back_to_the_ledger(
     assert "nothing to do" in out
     assert "overdraft 5.00" in out
     assert code == 1
+
+
+def test_run_with_a_bad_config_exits_2_naming_the_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "syncd.toml"
+    path.write_text('[http]\nlisten = "nowhere"\n')
+    path.chmod(0o600)
+    assert main(["run", "-c", str(path)]) == 2
+    assert "http.listen" in capsys.readouterr().err
