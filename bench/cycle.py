@@ -53,6 +53,10 @@ def ledger_rows(path: Path) -> dict[str, int]:
         return {name: db.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}
 
 
+def _changed(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {t: n - before.get(t, 0) for t, n in after.items() if n != before.get(t, 0)}
+
+
 def churn(procs: dict[str, SandboxProc], n: int, rng: random.Random) -> dict[str, int]:
     """Redeem 1.00 from 1 % of the certificates (at least one), each on a random store;
     returns the writes syncd needs per store (every other store gets the new balance)."""
@@ -105,7 +109,7 @@ class Bench:
             self.n, scenario, result,
             requests={p: s["total"] for p, s in stats.items()},
             writes_sent={p: _writes(s) for p, s in stats.items()},
-            rows_written={t: after[t] - rows.get(t, 0) for t in after if after[t] != rows.get(t, 0)},
+            rows_written=_changed(rows, after),
             sandbox_cpu={p: s.cpu_seconds() - cpu[p] for p, s in self.procs.items()},
             bound_requests=bounds.requests(self.n, needed),
             bound_wall=bounds.wall(self.n, needed, cond),
@@ -205,7 +209,8 @@ def machine() -> str:
     cores = len(
         [ln for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("processor")]
     )
-    return f"{cpu}, {cores} cores, Python {_platform.python_version()}, {_platform.system()} {_platform.release()}"
+    system = f"{_platform.system()} {_platform.release()}"
+    return f"{cpu}, {cores} cores, Python {_platform.python_version()}, {system}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -218,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     scenarios = [s.strip() for s in args.scenarios.split(",")]
     runs = [run for n in sizes for run in bench_size(n, scenarios, args.profile_dir)]
-    out = f"Machine: {machine()}  \nDate: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n{table(runs)}\n\n{phases_table(runs)}\n"
+    date = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    out = f"Machine: {machine()}  \nDate: {date}\n\n{table(runs)}\n\n{phases_table(runs)}\n"
     print(out)
     if args.write is not None:
         args.write.write_text(out)

@@ -90,7 +90,8 @@ def _report(result: CycleResult, wall: float, cpu: float) -> dict[str, Any]:
     }  # fmt: skip
     return {
         "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak, "outcome": result.outcome.value,
-        "summary": result.summary, "phases": {k: round(v, 3) for k, v in PHASES.items()}, "counts": dict(result.counts), "stores": stores,
+        "summary": result.summary, "phases": {k: round(v, 3) for k, v in PHASES.items()},
+        "counts": dict(result.counts), "stores": stores,
     }  # fmt: skip
 
 

@@ -40,7 +40,8 @@ class SandboxProc:
         raise RuntimeError(f"sandbox {platform} exited before it was ready ({proc.wait()})")
 
     def command(self, line: str) -> None:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
         self.proc.stdin.write(line + "\n")
         self.proc.stdin.flush()
         answer = self.proc.stdout.readline().strip()
