@@ -176,3 +176,9 @@ class LedgerLink:
     last_seen_at: datetime | None = None
     deleted: bool = False
     unmirrorable: str | None = None  # why this store cannot hold it, if it cannot
+
+
+def mask_code(code: str) -> str:
+    """A code fit for messages, status pages and logs: all but the last 4 characters hidden
+    (a code of 4 or fewer characters is hidden whole)."""
+    return "*" * len(code) if len(code) <= 4 else "*" * (len(code) - 4) + code[-4:]

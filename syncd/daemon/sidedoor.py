@@ -23,6 +23,7 @@ from syncd.config import Settings
 from syncd.daemon.cycles import GroupBusy
 from syncd.ledger import CertificateDetail, Ledger, LedgerError
 from syncd.metrics import Metrics
+from syncd.model import mask_code
 from syncd.registries.routes import registry_routes
 from syncd.runner.result import CycleResult
 
@@ -139,9 +140,7 @@ async def certificate(request: web.Request) -> web.Response:
 
 def mask(code: str | None) -> str | None:
     """All but the last 4 characters hidden (shorter codes are hidden whole)."""
-    if code is None:
-        return None
-    return "*" * len(code) if len(code) <= 4 else "*" * (len(code) - 4) + code[-4:]
+    return None if code is None else mask_code(code)
 
 
 def certificate_json(detail: CertificateDetail, *, full: bool) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from syncd.model import (
     RemoteCertificate,
     Snapshot,
     Status,
+    mask_code,
 )
 from syncd.money import ZERO
 from syncd.reconcile import deletion, mirror
@@ -184,7 +185,8 @@ def _plan_existing(
     links: dict[str, LedgerLink],
     seen: dict[str, RemoteCertificate],
 ) -> None:
-    label = cert.code or cert.masked_code or f"#{cert.id}"
+    # Messages end up on status pages and in logs: never the whole code.
+    label = mask_code(cert.code) if cert.code else cert.masked_code or f"#{cert.id}"
     led = Ledgered(cert.id, cert.currency, cert.balance, ctx.now, label, [], [])
     work = _Work(cert.id, cert, links, seen, led)
     spent = merge_deltas(led, links, seen)
@@ -209,7 +211,7 @@ def _plan_new(ctx: _Ctx, seen: dict[str, RemoteCertificate]) -> None:
         -1, draft.code, draft.currency, draft.amount, draft.balance, draft.status,
         draft.masked_code, draft.people, draft.message, draft.expires_at, origin.store, ctx.now,
     )  # fmt: skip
-    label = origin.code or origin.masked_code or origin.remote_id
+    label = mask_code(origin.code) if origin.code else origin.masked_code or origin.remote_id
     led = Ledgered(key, origin.currency, ZERO, ctx.now, label, [], [])
     led.row(JournalKind.ISSUE, origin.store, origin.balance, f"first seen on {origin.store}")
     adopt_late(led, {}, seen)

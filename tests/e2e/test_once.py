@@ -69,7 +69,8 @@ async def test_an_overspend_raises_an_overdraft_alert(tmp_path: Path) -> None:
         assert w.ledger_balance("E2EOVER00001") == D("-15.00")
         alerts = json.loads((await syncd("alerts", "-c", str(w.config), "--json")).stdout)
         assert [a["kind"] for a in alerts] == ["overdraft"]
-        assert "E2EOVER00001" in alerts[0]["message"]
+        assert "********0001" in alerts[0]["message"]  # masked: alerts reach status pages
+        assert "E2EOVER00001" not in alerts[0]["message"]
         resolved = await syncd("alerts", "resolve", str(alerts[0]["id"]), "-c", str(w.config))
         assert resolved.status == 0
         assert (await syncd("alerts", "-c", str(w.config))).stdout.strip() == "no open alerts"

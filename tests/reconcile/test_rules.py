@@ -507,3 +507,18 @@ def test_4_11_max_writes_keeps_risk_reducing_writes_and_defers_the_rest() -> Non
     assert [(x.store, x.cert, x.balance) for x in p.actions] == [("b", 2, D(50))]
     assert p.deferred == 1
     assert len(p.journal) == 2  # observations are recorded anyway
+
+
+def test_alert_messages_never_carry_the_whole_code() -> None:
+    """Alerts reach /v1/status, `syncd status` and logs: codes are masked to the last 4."""
+    code = "SECRETCODE12345678"
+    p = run(
+        [cert(1, code, 10)],
+        [link(1, s, code, 10) for s in ("cart", "bc")],
+        [snap("cart", rec("cart", code, 0)), snap("bc", rec("bc", code, 0))],
+        {"cart": THREEDCART, "bc": BIGCOMMERCE},
+    )
+    assert any(a.kind == "overdraft" for a in p.alerts)
+    for alert in p.alerts:
+        assert code not in alert.message
+        assert "5678" in alert.message
