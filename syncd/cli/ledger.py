@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from syncd.cli import EXIT_ALERTS, EXIT_OK, EXIT_USAGE
-from syncd.cli._common import add_config_argument
+from syncd.cli._common import add_config_argument, dash, table
 from syncd.errors import ConfigError
 from syncd.ledger import CertificateDetail, JournalRecord, Ledger, LedgerError
 from syncd.ledger.engine import safe_url
@@ -130,28 +130,28 @@ def detail_lines(detail: CertificateDetail, *, with_journal: bool) -> list[str]:
     """The human-readable report of one certificate."""
     lines = _certificate_lines(detail)
     lines += ["", f"links ({len(detail.links)}):"]
-    lines += _table(_LINK_HEADERS, [_link_row(link) for link in detail.links], right={2})
+    lines += table(_LINK_HEADERS, [_link_row(link) for link in detail.links], right={2})
     if with_journal:
         rows = [_journal_row(row) for row in detail.journal]
         lines += ["", f"journal ({len(detail.journal)} rows):"]
-        lines += _table(_JOURNAL_HEADERS, rows, right={0, 4, 5})
+        lines += table(_JOURNAL_HEADERS, rows, right={0, 4, 5})
     return lines
 
 
 def _certificate_lines(detail: CertificateDetail) -> list[str]:
     cert = detail.certificate
     fields = [
-        ("code", _text(cert.code)),
-        ("masked code", _text(cert.masked_code)),
+        ("code", dash(cert.code)),
+        ("masked code", dash(cert.masked_code)),
         ("currency", cert.currency),
         ("amount", str(cert.amount)),
         ("balance", str(cert.balance) + ("  (OVERDRAWN)" if cert.balance < 0 else "")),
         ("status", cert.status.value),
         ("expires", _time(cert.expires_at)),
-        ("origin store", _text(cert.origin_store)),
+        ("origin store", dash(cert.origin_store)),
         ("to", _person(cert.people.to_name, cert.people.to_email)),
         ("from", _person(cert.people.from_name, cert.people.from_email)),
-        ("message", _text(cert.message)),
+        ("message", dash(cert.message)),
         ("created", _time(cert.created_at)),
         ("updated", _time(detail.updated_at)),
     ]
@@ -179,36 +179,18 @@ def _link_row(link: LedgerLink) -> list[str]:
 def _journal_row(row: JournalRecord) -> list[str]:
     status = "-"
     if row.status_from or row.status_to:
-        status = f"{_text(row.status_from)} → {_text(row.status_to)}"
+        status = f"{dash(row.status_from)} → {dash(row.status_to)}"
     amount = f"{row.amount:+}" if row.amount else "0"
     return [
         str(row.id),
         _time(row.observed_at),
         row.kind,
-        _text(row.store),
+        dash(row.store),
         amount,
         str(row.balance_after),
         status,
-        _text(row.reason),
+        dash(row.reason),
     ]
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
-    """Aligned columns; indexes in ``right`` (money) are right-aligned."""
-    if not rows:
-        return ["  (none)"]
-    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
-
-    def line(cells: Sequence[str]) -> str:
-        pairs = enumerate(zip(cells, widths, strict=True))
-        parts = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in pairs]
-        return "  " + "  ".join(parts).rstrip()
-
-    return [line(headers)] + [line(r) for r in rows]
-
-
-def _text(value: object) -> str:
-    return "-" if value is None or value == "" else str(value)
 
 
 def _time(value: datetime | None) -> str:
@@ -218,7 +200,7 @@ def _time(value: datetime | None) -> str:
 def _person(name: str | None, email: str | None) -> str:
     if name and email:
         return f"{name} <{email}>"
-    return _text(name or email)
+    return dash(name or email)
 
 
 # -- JSON --------------------------------------------------------------------------------

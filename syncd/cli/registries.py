@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from syncd.cli import EXIT_ALERTS, EXIT_OK, EXIT_USAGE
-from syncd.cli._common import add_config_argument
+from syncd.cli._common import add_config_argument, dash, table
 from syncd.errors import ConfigError
 from syncd.ledger import Ledger, LedgerError
 from syncd.ledger.engine import safe_url
@@ -163,11 +163,11 @@ _JOURNAL_HEADERS = ("#", "OBSERVED", "KIND", "ITEM", "FIELD", "CHANGE", "QTY", "
 
 def summary_lines(summaries: Sequence[RegistrySummary]) -> list[str]:
     rows = [
-        [s.store, s.remote_id, _dash(s.name) + _state(s.expired, s.removed), _time(s.event_at),
+        [s.store, s.remote_id, dash(s.name) + _state(s.expired, s.removed), _time(s.event_at),
          _time(s.expires_at), str(s.items), str(s.listed), str(s.purchased), str(s.available)]
         for s in summaries
     ]  # fmt: skip
-    return [f"registries ({len(summaries)}):", *_table(_LIST_HEADERS, rows, {5, 6, 7, 8})]
+    return [f"registries ({len(summaries)}):", *table(_LIST_HEADERS, rows, {5, 6, 7, 8})]
 
 
 def _state(expired: bool, removed: bool) -> str:
@@ -179,13 +179,13 @@ def _detail_lines(with_journal: bool) -> Callable[[RegistryDetail], list[str]]:
     def lines(detail: RegistryDetail) -> list[str]:
         registry = detail.state.registry
         fields = [
-            ("name", _dash(registry.name)),
+            ("name", dash(registry.name)),
             ("group", detail.state.group),
             ("event", _time(registry.event_at)),
             ("expires", _time(registry.expires_at)),
-            ("message", _dash(registry.message)),
+            ("message", dash(registry.message)),
             ("ship to address", "yes" if registry.ship_to_address else "no"),
-            ("address", _dash(text(registry.address))),
+            ("address", dash(text(registry.address))),
             ("created", _time(registry.created_at)),
             ("last update", _time(registry.updated_at)),
             ("first seen", _time(detail.first_seen_at)),
@@ -197,11 +197,11 @@ def _detail_lines(with_journal: bool) -> Callable[[RegistryDetail], list[str]]:
         )
         out = [head] + [f"  {name.ljust(width)}  {value}" for name, value in fields]
         out += ["", f"items ({len(registry.items)}):"]
-        out += _table(_ITEM_HEADERS, [_item_row(i) for i in registry.items], {3, 4, 5, 6, 7})
+        out += table(_ITEM_HEADERS, [_item_row(i) for i in registry.items], {3, 4, 5, 6, 7})
         if with_journal:
             out += ["", f"journal ({len(detail.journal)} rows):"]
             rows = [_journal_row(r) for r in detail.journal]
-            out += _table(_JOURNAL_HEADERS, rows, {0, 6})
+            out += table(_JOURNAL_HEADERS, rows, {0, 6})
         return out
 
     return lines
@@ -212,33 +212,15 @@ def _state_word(detail: RegistryDetail) -> str:
 
 
 def _item_row(item: RegistryItem) -> list[str]:
-    return [item.catalog_id, _dash(item.sku), _dash(item.name), str(item.price), str(item.listed),
+    return [item.catalog_id, dash(item.sku), dash(item.name), str(item.price), str(item.listed),
             str(item.sold), str(item.sold_offline), str(item.available)]  # fmt: skip
 
 
 def _journal_row(row: RegistryJournalRecord) -> list[str]:
-    change = "-" if row.old is None and row.new is None else f"{_dash(row.old)} → {_dash(row.new)}"
+    change = "-" if row.old is None and row.new is None else f"{dash(row.old)} → {dash(row.new)}"
     quantity = "-" if row.quantity is None else str(row.quantity)
-    return [str(row.id), _time(row.observed_at), row.kind, _dash(row.catalog_id),
-            _dash(row.field), change, quantity, _dash(row.reason)]  # fmt: skip
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
-    """Aligned columns; indexes in ``right`` (numbers) are right-aligned."""
-    if not rows:
-        return ["  (none)"]
-    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
-
-    def line(cells: Sequence[str]) -> str:
-        pairs = enumerate(zip(cells, widths, strict=True))
-        parts = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in pairs]
-        return "  " + "  ".join(parts).rstrip()
-
-    return [line(headers)] + [line(r) for r in rows]
-
-
-def _dash(value: object) -> str:
-    return "-" if value is None or value == "" else str(value)
+    return [str(row.id), _time(row.observed_at), row.kind, dash(row.catalog_id),
+            dash(row.field), change, quantity, dash(row.reason)]  # fmt: skip
 
 
 def _time(value: datetime | None) -> str:
