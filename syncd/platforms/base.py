@@ -6,9 +6,10 @@ It knows nothing of the ledger or the planner. Errors leave it as :mod:`syncd.er
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol, runtime_checkable
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from syncd.model import (
     Capabilities,
@@ -78,9 +79,43 @@ class Connector(Protocol):
         ...
 
 
-async def collect(store: str, listing: AsyncIterator[ListingItem]) -> Snapshot:
-    """Drain a listing into one :class:`Snapshot` (duplicates of a remote id make it incomplete)."""
-    records: dict[str, RemoteCertificate] = {}
+class _Keyed(Protocol):
+    @property
+    def remote_id(self) -> str: ...
+
+
+R = TypeVar("R", bound=_Keyed)
+R_co = TypeVar("R_co", bound=_Keyed, covariant=True)
+
+
+class _Page(Protocol[R_co]):
+    @property
+    def records(self) -> tuple[R_co, ...]: ...
+
+    @property
+    def problems(self) -> tuple[RecordProblem, ...]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Drained(Generic[R]):
+    """A whole listing: its records by remote id, and whether it may imply deletions."""
+
+    records: tuple[R, ...]
+    complete: bool
+    reason: str | None
+    problems: tuple[RecordProblem, ...]
+
+
+async def drain(
+    store: str,
+    listing: AsyncIterator[_Page[R] | ListingEnd],
+    *,
+    twice: str,
+    skipped: Callable[[int], str],
+) -> Drained[R]:
+    """Drain any paged listing. A record listed twice (the listing shifted while it was read)
+    or skipped makes it incomplete; so does a listing without its end marker."""
+    records: dict[str, R] = {}
     problems: list[RecordProblem] = []
     end: ListingEnd | None = None
     async for item in listing:
@@ -90,20 +125,21 @@ async def collect(store: str, listing: AsyncIterator[ListingItem]) -> Snapshot:
         problems.extend(item.problems)
         for record in item.records:
             if record.remote_id in records:
-                problems.append(
-                    RecordProblem(store, record.remote_id, "listed twice (listing shifted?)")
-                )
+                problems.append(RecordProblem(store, record.remote_id, twice))
             records[record.remote_id] = record
     if end is None:
         end = ListingEnd(complete=False, reason="listing ended without an end marker")
     complete = end.complete and not problems
-    reason = end.reason
-    if end.complete and problems:
-        reason = f"{len(problems)} record(s) skipped"
-    return Snapshot(
-        store=store,
-        certificates=tuple(records.values()),
-        complete=complete,
-        reason=None if complete else reason,
-        problems=tuple(problems),
+    reason = skipped(len(problems)) if end.complete and problems else end.reason
+    return Drained(tuple(records.values()), complete, None if complete else reason, tuple(problems))
+
+
+async def collect(store: str, listing: AsyncIterator[ListingItem]) -> Snapshot:
+    """Drain a certificate listing into one :class:`Snapshot`."""
+    done = await drain(
+        store,
+        listing,
+        twice="listed twice (listing shifted?)",
+        skipped=lambda n: f"{n} record(s) skipped",
     )
+    return Snapshot(store, done.records, done.complete, done.reason, done.problems)

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from syncd.model import ListingEnd, RecordProblem
+from syncd.platforms.base import drain
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,28 +140,10 @@ async def collect_registries(
 ) -> RegistrySnapshot:
     """Drain a registry listing into one snapshot (a registry listed twice makes it
     incomplete: the listing shifted while it was read)."""
-    records: dict[str, RemoteRegistry] = {}
-    problems: list[RecordProblem] = []
-    end: ListingEnd | None = None
-    async for item in listing:
-        if isinstance(item, ListingEnd):
-            end = item
-            break
-        problems.extend(item.problems)
-        for record in item.records:
-            if record.remote_id in records:
-                problems.append(RecordProblem(store, record.remote_id, "registry listed twice"))
-            records[record.remote_id] = record
-    if end is None:
-        end = ListingEnd(complete=False, reason="listing ended without an end marker")
-    complete = end.complete and not problems
-    reason = end.reason
-    if end.complete and problems:
-        reason = f"{len(problems)} registr{'y' if len(problems) == 1 else 'ies'} skipped"
-    return RegistrySnapshot(
-        store=store,
-        registries=tuple(records.values()),
-        complete=complete,
-        reason=None if complete else reason,
-        problems=tuple(problems),
+    done = await drain(
+        store,
+        listing,
+        twice="registry listed twice",
+        skipped=lambda n: f"{n} registr{'y' if n == 1 else 'ies'} skipped",
     )
+    return RegistrySnapshot(store, done.records, done.complete, done.reason, done.problems)
