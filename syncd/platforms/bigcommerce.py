@@ -9,9 +9,12 @@
 * Only the first 20 characters of a code are kept: ``max_code_length=20``; a longer code
   is refused before sending. The to/from names and emails are required on create: taken
   from the certificate, else from the group defaults, else refused before sending.
-* Rate limits: the ``X-Rate-Limit-*`` headers drive a limiter that spends the quota evenly
-  (:class:`~syncd.platforms.http.HeaderRateLimiter`); a 429 waits ``Time-Reset-Ms``, or
-  backs off exponentially when it carries no headers.
+* Rate limits: the ``X-Rate-Limit-*`` headers drive a limiter
+  (:class:`~syncd.platforms.http.HeaderRateLimiter`) that sends at once while more than a
+  reserve of the window's quota is left (``rate_limit_reserve``, 10 % by default, kept for
+  the store's other apps), then spreads the rest evenly to the reset, and with nothing left
+  waits for it; a 429 waits ``Time-Reset-Ms``, or backs off exponentially when it carries
+  no headers.
 
 Listing: ``page``/``limit`` until the 204 that ends it. Nothing tells how many pages exist,
 so the next page is requested as soon as a page arrives (while it is parsed) but never
@@ -124,7 +127,8 @@ class BigCommerceConnector:
             "Accept": "application/json",
             "Content-Type": "application/json",
         }
-        self.limiter = HeaderRateLimiter(clock)
+        options = options or HttpOptions()
+        self.limiter = HeaderRateLimiter(clock, reserve=options.rate_limit_reserve)
         self.http = HttpClient(
             store,
             options=options,

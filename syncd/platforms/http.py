@@ -41,6 +41,8 @@ Sleep = Callable[[float], Awaitable[None]]
 log = structlog.get_logger()
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# The share of a header-announced quota left to the store's other apps (HeaderRateLimiter).
+DEFAULT_RATE_LIMIT_RESERVE = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,7 @@ class HttpOptions:
     max_retry_time: float = 60.0  # total seconds one logical request may take with retries
     backoff_base: float = 0.25
     backoff_cap: float = 10.0
+    rate_limit_reserve: float = DEFAULT_RATE_LIMIT_RESERVE  # see HeaderRateLimiter
 
 
 @dataclass(slots=True)
@@ -131,16 +134,25 @@ class RateCeiling:
 
 
 class HeaderRateLimiter:
-    """Spends a platform's quota evenly from its ``X-Rate-Limit-*`` headers (BigCommerce).
+    """Spends a platform's quota from its ``X-Rate-Limit-*`` headers (BigCommerce).
 
-    After each answer we know the requests left and the time to the window's reset; the
-    next request may start ``time_to_reset / requests_left`` after the previous one, and
-    with nothing left we wait for the reset. Requests sent since the last answer count
-    against the quota locally, so concurrent callers do not all spend the same unit.
+    After each answer we know the requests left in the window and the time to its reset.
+    While more than a *reserve* is left, requests go out at once: a cycle that needs fewer
+    requests than the quota is never slowed down. The reserve (``reserve`` x the window's
+    quota, from ``X-Rate-Limit-Requests-Quota``, else the largest ``left`` seen + 1) is
+    left for the merchant's other apps, which share the store's quota: once at or below
+    it, the units left are spread evenly over what remains of the window (each start
+    ``time_to_reset / requests_left`` after the previous one), and with nothing left we
+    wait for the reset. Requests sent since the last answer count against the quota
+    locally, so concurrent callers do not all spend the same unit.
     """
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, reserve: float = DEFAULT_RATE_LIMIT_RESERVE) -> None:
+        if not 0 <= reserve < 1:
+            raise ValueError(f"rate limit reserve must be >= 0 and < 1, got {reserve!r}")
         self._clock = clock
+        self._reserve = reserve
+        self._quota = 0.0  # the window's size, once known
         self._left: float | None = None
         self._window_end = 0.0
         self._next = 0.0
@@ -150,20 +162,24 @@ class HeaderRateLimiter:
         reset_ms = header_float(headers, "X-Rate-Limit-Time-Reset-Ms")
         if left is None or reset_ms is None:
             return
+        quota = header_float(headers, "X-Rate-Limit-Requests-Quota")
+        self._quota = quota if quota is not None else max(self._quota, left + 1)
         self._left = left
         self._window_end = self._clock() + max(reset_ms, 0.0) / 1000
 
     def reserve(self) -> float:
         """Reserve the next start; returns how long to wait before sending."""
         now = self._clock()
-        remaining = self._window_end - now
-        if self._left is None or remaining <= 0:
+        if self._left is None or now >= self._window_end:
             return 0.0  # nothing known, or the window has reset: no reason to wait
         if self._left <= 0:
-            slot = max(now, self._window_end)
+            slot = self._window_end
+        elif self._left > self._reserve * self._quota:
+            slot = now  # burst: the quota allows it and the reserve stays untouched
         else:
+            # pace: the units left split what remains of the window evenly from this slot
             slot = max(now, self._next)
-            self._next = slot + remaining / self._left
+            self._next = slot + max(self._window_end - slot, 0.0) / self._left
         self._left -= 1
         return slot - now
 

@@ -49,13 +49,13 @@ def test_limiter_without_headers_never_waits() -> None:
     assert [limiter.reserve() for _ in range(5)] == [0, 0, 0, 0, 0]
 
 
-def test_limiter_spends_the_quota_evenly_over_the_window() -> None:
+def test_limiter_bursts_above_the_reserve_and_paces_it_evenly_to_the_reset() -> None:
     clock = Clock()
-    limiter = HeaderRateLimiter(clock)
-    limiter.update(rate_headers(left=5, reset_ms=1000))
-    waits = [limiter.reserve() for _ in range(3)]
-    # 1 s left for 5 requests: one every 0.2 s, then 0.25 s (0.75 s for the 3 left)
-    assert waits == pytest.approx([0.0, 0.2, 0.45])
+    limiter = HeaderRateLimiter(clock)  # reserve: 10 % of 50 = 5
+    limiter.update(rate_headers(left=7, reset_ms=1000, quota=50))
+    waits = [limiter.reserve() for _ in range(5)]
+    # 7 and 6 left: at once; then the 5 of the reserve split the 1 s left: 0.2 s apart
+    assert waits == pytest.approx([0.0, 0.0, 0.0, 0.2, 0.4])
 
 
 def test_limiter_waits_for_the_reset_when_nothing_is_left() -> None:
@@ -70,11 +70,12 @@ def test_limiter_waits_for_the_reset_when_nothing_is_left() -> None:
 def test_limiter_follows_the_latest_answer() -> None:
     clock = Clock()
     limiter = HeaderRateLimiter(clock)
-    limiter.update(rate_headers(left=1, reset_ms=10_000))
+    limiter.update(rate_headers(left=0, reset_ms=10_000))
+    assert limiter.reserve() == pytest.approx(10.0)
     clock.now = 1.0
-    limiter.update(rate_headers(left=100, reset_ms=1000))
-    assert limiter.reserve() == 0
-    assert limiter.reserve() == pytest.approx(0.01)
+    limiter.update(rate_headers(left=1, reset_ms=1000))
+    assert limiter.reserve() == 0  # one unit left (the reserve): the first goes at once
+    assert limiter.reserve() == pytest.approx(1.0)  # then nothing: the new reset, 1 s away
 
 
 def test_rate_ceiling_spaces_requests() -> None:
