@@ -116,6 +116,9 @@ def test_minimal_config_defaults(tmp_path: Path) -> None:
     assert (store.timeout, store.max_concurrency) == (30.0, 4)
     assert store.max_requests_per_second is None
     assert store.page_size is None
+    sbc = settings.store("sbc")
+    assert isinstance(sbc, BigCommerceStore)
+    assert sbc.rate_limit_reserve == 0.1
     group = settings.groups[0]
     assert (group.on_delete, group.max_change_ratio, group.registries) == ("disable", 0.2, False)
     assert group.max_writes_per_cycle == 10000
@@ -338,6 +341,17 @@ def test_a_store_without_what_it_needs(tmp_path: Path, remove: str, key: str) ->
             "stores[1].page_size (line 12): Input should be greater than or equal to 1",
         ),
         (
+            'name = "sbc"',
+            'name = "sbc"\nrate_limit_reserve = 1',
+            "stores[1].rate_limit_reserve (line 12): Input should be less than 1; got 1",
+        ),
+        (
+            'name = "sbc"',
+            'name = "sbc"\nrate_limit_reserve = -0.05',
+            "stores[1].rate_limit_reserve (line 12): Input should be greater than or equal to 0;"
+            " got -0.05",
+        ),
+        (
             'site_id = "SiteGenesis"',
             'companion_url = "x"',
             "stores[2].companion_url (line 22): 'x' is not an http",
@@ -355,11 +369,21 @@ def test_store_options(tmp_path: Path) -> None:
     text = MINIMAL.replace(
         'name = "sbc"\n',
         'name = "sbc"\ntimeout = 5\nmax_concurrency = 2\nmax_requests_per_second = 1.5\n'
-        'page_size = 50\ncurrency = "eur"\n',
+        'page_size = 50\ncurrency = "eur"\nrate_limit_reserve = 0\n',
     )
     store = load(tmp_path, text).store("sbc")
     assert (store.timeout, store.max_concurrency, store.max_requests_per_second) == (5.0, 2, 1.5)
     assert (store.page_size, store.currency) == (50, "EUR")
+    assert isinstance(store, BigCommerceStore)
+    assert store.rate_limit_reserve == 0
+
+
+def test_rate_limit_reserve_is_a_bigcommerce_setting(tmp_path: Path) -> None:
+    text = MINIMAL.replace('name = "s3d"\n', 'name = "s3d"\nrate_limit_reserve = 0.2\n')
+    assert problems(tmp_path, text) == [
+        "stores[0].rate_limit_reserve (line 3): unknown key for platform shift4shop"
+        " (it is a key of bigcommerce)"
+    ]
 
 
 def test_base_url_trailing_slash_is_dropped(tmp_path: Path) -> None:

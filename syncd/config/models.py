@@ -89,6 +89,9 @@ class BigCommerceStore(StoreBase):
     platform: Literal["bigcommerce"]
     store_hash: str = Field(min_length=1)
     access_token: SecretStr
+    # Share of the X-Rate-Limit quota left to the store's other apps: syncd sends at once
+    # above it and paces its requests to the window's reset below it (HeaderRateLimiter).
+    rate_limit_reserve: float = Field(0.1, ge=0, lt=1)
 
 
 class SfccStore(StoreBase):

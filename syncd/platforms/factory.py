@@ -6,6 +6,7 @@ depend on :mod:`syncd.config`; it is imported lazily here.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from syncd.model import People
@@ -69,7 +70,7 @@ def _bigcommerce(store: Any, defaults: GroupDefaults | None) -> Connector:
         access_token=store.access_token.get_secret_value(),
         defaults=people_defaults(defaults),
         currency=store.currency,
-        options=http_options(store),
+        options=replace(http_options(store), rate_limit_reserve=store.rate_limit_reserve),
         page_size=store.page_size,
     )
 

@@ -11,9 +11,11 @@ from decimal import Decimal
 import pytest
 from multidict import CIMultiDict
 
+from syncd.config import BigCommerceStore
 from syncd.platforms.base import collect
 from syncd.platforms.bigcommerce import BigCommerceConnector
-from syncd.platforms.http import HeaderRateLimiter
+from syncd.platforms.factory import make_connector
+from syncd.platforms.http import DEFAULT_RATE_LIMIT_RESERVE, HeaderRateLimiter
 from syncd.sandbox import bigcommerce as bc_sandbox
 from syncd.sandbox.common import SeedCertificate, serve
 from tests.contract.conftest import FakeClock
@@ -124,6 +126,24 @@ def test_concurrent_callers_do_not_spend_the_same_unit() -> None:
 def test_a_reserve_outside_0_to_1_is_refused(reserve: float) -> None:
     with pytest.raises(ValueError, match=repr(reserve)):
         HeaderRateLimiter(FakeClock(), reserve=reserve)
+
+
+def test_the_store_setting_reaches_the_connector_limiter() -> None:
+    fields = {
+        "name": "bc",
+        "platform": "bigcommerce",
+        "base_url": "http://127.0.0.1:9",
+        "store_hash": "h",
+        "access_token": "t",
+    }
+    default = make_connector(BigCommerceStore(**fields))
+    custom = make_connector(BigCommerceStore(**fields, rate_limit_reserve=0.25))
+    assert isinstance(default, BigCommerceConnector)
+    assert isinstance(custom, BigCommerceConnector)
+    assert BigCommerceStore(**fields).rate_limit_reserve == DEFAULT_RATE_LIMIT_RESERVE
+    assert default.http.options.rate_limit_reserve == DEFAULT_RATE_LIMIT_RESERVE
+    assert custom.http.options.rate_limit_reserve == 0.25
+    assert custom.limiter._reserve == 0.25
 
 
 async def list_under_quota(
