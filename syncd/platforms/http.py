@@ -143,8 +143,14 @@ class HeaderRateLimiter:
     left for the merchant's other apps, which share the store's quota: once at or below
     it, the units left are spread evenly over what remains of the window (each start
     ``time_to_reset / requests_left`` after the previous one), and with nothing left we
-    wait for the reset. Requests sent since the last answer count against the quota
-    locally, so concurrent callers do not all spend the same unit.
+    wait for the reset.
+
+    Every request counts against the quota locally when it is reserved, so concurrent
+    callers do not all spend the same unit. Within a window an answer can only lower that
+    count (another app spent some): the server has not yet seen the requests still in
+    flight or waiting for their slot, so its ``left`` is too high by those. A new window
+    (its reset passed, or the reset moved on by more than half a window) takes the
+    answer's count, less the requests sent since the reset that are still unanswered.
     """
 
     def __init__(self, clock: Clock, reserve: float = DEFAULT_RATE_LIMIT_RESERVE) -> None:
@@ -152,10 +158,12 @@ class HeaderRateLimiter:
             raise ValueError(f"rate limit reserve must be >= 0 and < 1, got {reserve!r}")
         self._clock = clock
         self._reserve = reserve
-        self._quota = 0.0  # the window's size, once known
+        self._quota = 0.0  # the window's size in requests, once known
+        self._window_s = 0.0  # ... and in seconds
         self._left: float | None = None
         self._window_end = 0.0
         self._next = 0.0
+        self._blind = 0  # requests sent since the last known window ended
 
     def update(self, headers: Mapping[str, str]) -> None:
         left = header_float(headers, "X-Rate-Limit-Requests-Left")
@@ -163,18 +171,34 @@ class HeaderRateLimiter:
         if left is None or reset_ms is None:
             return
         quota = header_float(headers, "X-Rate-Limit-Requests-Quota")
+        window_ms = header_float(headers, "X-Rate-Limit-Time-Window-Ms")
+        reset = max(reset_ms, 0.0) / 1000
         self._quota = quota if quota is not None else max(self._quota, left + 1)
-        self._left = left
-        self._window_end = self._clock() + max(reset_ms, 0.0) / 1000
+        self._window_s = window_ms / 1000 if window_ms is not None else max(self._window_s, reset)
+        now = self._clock()
+        end = now + reset
+        if self._left is None or now >= self._window_end or end > self._new_window_after():
+            # this answer's request is one of the blind ones, and the server counted it
+            self._left = left - max(self._blind - 1, 0)
+            self._blind = 0
+        else:
+            self._left = min(self._left, left)
+        self._window_end = end
+
+    def _new_window_after(self) -> float:
+        """A reset later than this belongs to the next window, not to a slower answer."""
+        return self._window_end + self._window_s / 2
 
     def reserve(self) -> float:
         """Reserve the next start; returns how long to wait before sending."""
         now = self._clock()
         if self._left is None or now >= self._window_end:
+            self._blind += 1
             return 0.0  # nothing known, or the window has reset: no reason to wait
         if self._left <= 0:
-            slot = self._window_end
-        elif self._left > self._reserve * self._quota:
+            self._blind += 1  # it will go out in the next window, before we know it
+            return self._window_end - now
+        if self._left > self._reserve * self._quota:
             slot = now  # burst: the quota allows it and the reserve stays untouched
         else:
             # pace: the units left split what remains of the window evenly from this slot

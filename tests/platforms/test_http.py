@@ -70,12 +70,12 @@ def test_limiter_waits_for_the_reset_when_nothing_is_left() -> None:
 def test_limiter_follows_the_latest_answer() -> None:
     clock = Clock()
     limiter = HeaderRateLimiter(clock)
-    limiter.update(rate_headers(left=0, reset_ms=10_000))
-    assert limiter.reserve() == pytest.approx(10.0)
+    limiter.update(rate_headers(left=5, reset_ms=10_000))  # quota 10: a reserve of 1
+    assert limiter.reserve() == 0
     clock.now = 1.0
-    limiter.update(rate_headers(left=1, reset_ms=1000))
-    assert limiter.reserve() == 0  # one unit left (the reserve): the first goes at once
-    assert limiter.reserve() == pytest.approx(1.0)  # then nothing: the new reset, 1 s away
+    limiter.update(rate_headers(left=1, reset_ms=9000))  # another app spent 3 meanwhile
+    assert limiter.reserve() == 0  # the last unit (the reserve): the first paced goes at once
+    assert limiter.reserve() == pytest.approx(9.0)  # then nothing: the reset, 9 s away
 
 
 def test_rate_ceiling_spaces_requests() -> None:

@@ -6,6 +6,9 @@ fixed-window limiter, so the headers are the ones a BigCommerce store sends."""
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
@@ -43,10 +46,52 @@ def send(
     return waits
 
 
-def headers(left: int, reset_ms: int, quota: int | None = None) -> CIMultiDict[str]:
+@dataclass
+class Outcome:
+    refused: int
+    elapsed: float
+
+
+def simulate(
+    limiter: HeaderRateLimiter, window: bc_sandbox.RateLimiter, clock: FakeClock, n: int
+) -> Outcome:
+    """``n`` requests by four workers (as the executor's writes), each waiting as told;
+    a request reaches the server half a latency after it starts and its answer comes back
+    after a worker-dependent delay, so answers arrive late and out of order."""
+    events: list[tuple[float, int, str, int]] = []
+    order = itertools.count()
+    answers: dict[int, tuple[bool, dict[str, str]]] = {}
+    sent = refused = 0
+    start = clock.now
+    for worker in range(4):
+        heapq.heappush(events, (start, next(order), "ready", worker))
+    while events:
+        clock.now, _, what, worker = heapq.heappop(events)
+        if what == "ready" and sent < n:
+            sent += 1
+            at_server = clock.now + limiter.reserve() + LATENCY / 2
+            heapq.heappush(events, (at_server, next(order), "server", worker))
+        elif what == "server":
+            taken = window.take()
+            answers[worker] = (taken, window.headers(exhausted=not taken))
+            back = clock.now + LATENCY / 2 * (1 + worker % 3)
+            heapq.heappush(events, (back, next(order), "answer", worker))
+        elif what == "answer":
+            taken, answer = answers.pop(worker)
+            refused += not taken
+            limiter.update(answer)
+            heapq.heappush(events, (clock.now, next(order), "ready", worker))
+    return Outcome(refused, clock.now - start)
+
+
+def headers(
+    left: int, reset_ms: int, quota: int | None = None, window_ms: int | None = None
+) -> CIMultiDict[str]:
     found = {"X-Rate-Limit-Requests-Left": str(left), "X-Rate-Limit-Time-Reset-Ms": str(reset_ms)}
     if quota is not None:
         found["X-Rate-Limit-Requests-Quota"] = str(quota)
+    if window_ms is not None:
+        found["X-Rate-Limit-Time-Window-Ms"] = str(window_ms)
     return CIMultiDict(found)
 
 
@@ -120,6 +165,61 @@ def test_concurrent_callers_do_not_spend_the_same_unit() -> None:
     limiter.update(headers(left=3, reset_ms=4000, quota=150))
     # four writers reserve before any answer: three units left, the fourth waits the reset
     assert [limiter.reserve() for _ in range(4)] == pytest.approx([0, 0, 0, 4.0])
+
+
+def test_a_slower_answer_does_not_give_back_units_already_reserved() -> None:
+    clock = FakeClock()
+    limiter = HeaderRateLimiter(clock, reserve=0.0)
+    limiter.update(headers(left=3, reset_ms=4000, quota=150))
+    assert [limiter.reserve() for _ in range(3)] == [0, 0, 0]
+    clock.advance(0.05)
+    # the first of the three answers: the server has not seen the other two yet
+    limiter.update(headers(left=2, reset_ms=3950, quota=150))
+    assert limiter.reserve() == pytest.approx(3.95)  # still nothing left: wait the reset
+
+
+def test_requests_sent_before_the_window_was_known_count_against_it() -> None:
+    clock = FakeClock()
+    limiter = HeaderRateLimiter(clock, reserve=0.0)
+    assert [limiter.reserve() for _ in range(4)] == [0, 0, 0, 0]  # nothing known yet
+    clock.advance(0.05)
+    limiter.update(headers(left=4, reset_ms=30_000, quota=150))  # the first of the four
+    assert limiter.reserve() == 0  # 4 left less the 3 still unanswered: one
+    assert limiter.reserve() == pytest.approx(30.0)
+
+
+def test_requests_waiting_for_the_reset_count_against_the_next_window() -> None:
+    clock = FakeClock()
+    limiter = HeaderRateLimiter(clock, reserve=0.0)
+    limiter.update(headers(left=0, reset_ms=1000, quota=150))
+    assert [limiter.reserve() for _ in range(4)] == pytest.approx([1.0] * 4)
+    clock.advance(1.05)
+    limiter.update(headers(left=4, reset_ms=30_000, quota=150))  # the first of the four
+    assert limiter.reserve() == 0
+    assert limiter.reserve() == pytest.approx(30.0)
+
+
+def test_a_reset_moved_on_by_more_than_half_a_window_starts_a_new_window() -> None:
+    clock = FakeClock()
+    limiter = HeaderRateLimiter(clock, reserve=0.0)
+    limiter.update(headers(left=1, reset_ms=1000, quota=150, window_ms=30_000))
+    assert limiter.reserve() == 0
+    clock.advance(0.9)  # before our estimate of the reset, the server already reset
+    limiter.update(headers(left=149, reset_ms=30_000, quota=150, window_ms=30_000))
+    assert limiter.reserve() == 0
+
+
+@pytest.mark.parametrize("reserve", [0.0, 0.1, 0.5])
+def test_four_workers_over_three_windows_are_never_refused(reserve: float) -> None:
+    clock = FakeClock()
+    done = simulate(HeaderRateLimiter(clock, reserve=reserve), server(clock, 150), clock, 400)
+    assert done.refused == 0
+    # 400 requests need three windows: the third opens 60 s after the first request;
+    # its 100 requests fit above a reserve of up to 1/3 and go out at once, four at a
+    # time, ~0.1 s per round trip at worst
+    assert done.elapsed > 60.0
+    if reserve < 1 / 3:
+        assert done.elapsed < 60.0 + 100 / 4 * 2 * LATENCY + 0.5
 
 
 @pytest.mark.parametrize("reserve", [-0.1, 1.0, 1.5])
