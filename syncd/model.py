@@ -7,12 +7,11 @@ certificate's currency (:mod:`syncd.money`); datetimes are timezone-aware UTC.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
 
 
 class Status(StrEnum):
@@ -67,7 +66,9 @@ class RemoteCertificate:
     expires_at: datetime | None = None
     created_at: datetime | None = None
     version: str | None = None  # optimistic-concurrency token (SFCC _resource_state)
-    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # The platform's own status word where the neutral one does not say it all (SFCC: a
+    # disabled certificate may be "pending" underneath); not part of the record's identity.
+    platform_status: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

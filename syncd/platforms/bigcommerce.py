@@ -84,12 +84,28 @@ def to_rfc2822(moment: datetime) -> str:
 
 def from_timestamp(raw: object) -> datetime | None:
     """How BigCommerce reads dates back: Unix seconds, in a string or not; 0 = none."""
+    if type(raw) is str:
+        return _from_text(raw)
+    return _from_value(raw)
+
+
+@functools.lru_cache(maxsize=4096)  # "0" (no expiry) and bulk-issued dates repeat
+def _from_text(raw: str) -> datetime | None:
+    return _from_value(raw)
+
+
+def _from_value(raw: object) -> datetime | None:
     if raw is None or raw == "":
         return None
     if isinstance(raw, bool) or not isinstance(raw, int | str):
         raise ValueError(f"not a Unix timestamp: {raw!r}")
     seconds = int(raw)
-    return None if seconds == 0 else _utc_from_seconds(seconds)
+    if seconds == 0:
+        return None
+    try:
+        return _utc_from_seconds(seconds)
+    except (OverflowError, OSError) as err:  # a bad record, not a failed listing
+        raise ValueError(f"Unix timestamp out of range: {raw!r}") from err
 
 
 @functools.lru_cache(maxsize=4096)  # bulk-issued certificates share their timestamps
@@ -120,6 +136,7 @@ class BigCommerceConnector:
         self._defaults = defaults or People()
         self._currency = normalise_currency(currency) if currency else None
         self._money = _wire.MoneyParsers()
+        self._people_memo = _wire.PeopleMemo()
         self._page_size = min(page_size or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
         self._secrets = (access_token,)
         headers = {
@@ -261,28 +278,41 @@ class BigCommerceConnector:
         return ListingPage(tuple(records), tuple(problems))
 
     def _parse(self, raw: Any) -> RemoteCertificate:
+        # Runs once per listed record: optional text fields are read inline as
+        # ``v if (v := get(key)) and isinstance(v, str) else None`` (_wire.optional_str
+        # without a call per field).
         cert_id = raw["id"]
         if isinstance(cert_id, bool) or not isinstance(cert_id, int | str):
             raise ValueError(f"id is not an integer: {cert_id!r}")
-        currency = raw.get("currency_code") or self._currency
+        get = raw.get
+        currency = get("currency_code") or self._currency
         if not isinstance(currency, str):
             raise ValueError(f"currency_code missing: {currency!r}")
-        status = _STATUSES.get(raw.get("status"))
+        status = _STATUSES.get(get("status"))
         if status is None:
-            raise ValueError(f"unknown status: {raw.get('status')!r}")
-        return RemoteCertificate(
-            store=self._store,
-            remote_id=str(int(cert_id)),
-            code=_wire.optional_str(raw, "code"),
-            currency=self._money.currency(currency),
-            amount=self._money.parse(raw.get("amount"), currency),
-            balance=self._money.parse(raw.get("balance"), currency),
-            status=status,
-            people=_wire.people(*[_wire.optional_str(raw, name) for name in _PEOPLE_FIELDS]),
-            message=_wire.optional_str(raw, "message"),
-            expires_at=from_timestamp(raw.get("expiry_date")),
-            created_at=from_timestamp(raw.get("purchase_date")),
-            raw=raw,
+            raise ValueError(f"unknown status: {get('status')!r}")
+        remote_id = str(int(cert_id))
+        money = self._money.money(currency)
+        return _wire.certificate(
+            self._store,
+            remote_id,
+            v if (v := get("code")) and isinstance(v, str) else None,
+            money.code,
+            money.parse(get("amount")),
+            money.parse(get("balance")),
+            status,
+            None,  # codes are shown in full
+            self._people_memo(
+                v if (v := get("to_name")) and isinstance(v, str) else None,
+                v if (v := get("to_email")) and isinstance(v, str) else None,
+                v if (v := get("from_name")) and isinstance(v, str) else None,
+                v if (v := get("from_email")) and isinstance(v, str) else None,
+            ),
+            v if (v := get("message")) and isinstance(v, str) else None,
+            from_timestamp(get("expiry_date")),
+            from_timestamp(get("purchase_date")),
+            None,  # no concurrency token
+            None,  # the neutral status is BigCommerce's own
         )
 
     def _parse_one(self, response: Response, what: str) -> RemoteCertificate:

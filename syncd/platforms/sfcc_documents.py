@@ -11,26 +11,37 @@ from syncd.platforms import _wire
 from syncd.platforms.http import Response
 
 _ACTIVE = frozenset({"issued", "partially_redeemed", "redeemed"})
+# Every known status word, as one shared string that listed records keep (not a copy each).
+_WORDS = {word: word for word in ("pending", *_ACTIVE)}
 
 
 def status_of(raw: Mapping[str, Any]) -> Status:
-    enabled = raw.get("enabled", True)
-    if enabled is False:
-        return Status.DISABLED
+    return read_status(raw)[0]
+
+
+def read_status(raw: Mapping[str, Any]) -> tuple[Status, str | None]:
+    """The neutral status, and the record's own ``status`` word when it is a known one
+    (kept as ``platform_status``: a disabled certificate may be pending underneath)."""
     value = raw.get("status")
-    if value == "pending":
-        return Status.PENDING
-    if value in _ACTIVE:
-        return Status.ACTIVE
+    word = _WORDS.get(value) if isinstance(value, str) else None
+    if raw.get("enabled", True) is False:
+        return Status.DISABLED, word
+    if word == "pending":
+        return Status.PENDING, word
+    if word is not None:
+        return Status.ACTIVE, word
     raise ValueError(f"unknown status: {value!r}")
 
 
 def status_patch(current: RemoteCertificate, status: Status) -> dict[str, Any]:
-    """PATCH fields for a neutral status: SFCC has no "expired", so it is disabled too."""
+    """PATCH fields for a neutral status: SFCC has no "expired", so it is disabled too.
+    Activating a pending certificate (even a disabled one) also issues it."""
     body: dict[str, Any] = {"enabled": status.usable}
     if status is Status.PENDING:
         body["status"] = "pending"
-    elif status is Status.ACTIVE and current.raw.get("status") == "pending":
+    elif status is Status.ACTIVE and (
+        current.status is Status.PENDING or current.platform_status == "pending"
+    ):
         body["status"] = "issued"
     return body
 

@@ -101,6 +101,7 @@ class Shift4ShopConnector:
         self._root = base_url.rstrip("/") + API_PATH
         self._currency = normalise_currency(currency)
         self._money = _wire.MoneyParsers()
+        self._store_money = self._money.money(self._currency)  # the store's one currency
         self._page_size = min(page_size or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
         self._secrets = (private_key, token)
         headers = {
@@ -205,18 +206,22 @@ class Shift4ShopConnector:
 
     def _parse(self, raw: Any) -> RemoteCertificate:
         code = _wire.required_str(raw, "CertificateCode")
-        currency = self._currency
-        return RemoteCertificate(
-            store=self._store,
-            remote_id=code,
-            code=code,
-            currency=currency,
-            amount=self._money.parse(raw.get("Amount"), currency),
-            balance=self._money.parse(raw.get("Balance"), currency),
-            status=Status.ACTIVE,  # 3dcart has no status (capabilities say so)
-            message=_wire.optional_str(raw, "Notes"),
-            created_at=_wire.utc_from_iso(raw.get("DateCreated")),
-            raw=raw,
+        money = self._store_money
+        return _wire.certificate(
+            self._store,
+            code,
+            code,
+            money.code,
+            money.parse(raw.get("Amount")),
+            money.parse(raw.get("Balance")),
+            Status.ACTIVE,  # 3dcart has no status (capabilities say so)
+            None,  # codes are shown in full
+            _wire.NO_PEOPLE,
+            v if (v := raw.get("Notes")) and isinstance(v, str) else None,  # optional_str
+            None,  # no expiry
+            _wire.utc_from_iso(raw.get("DateCreated")),
+            None,  # no concurrency token
+            None,  # no status of its own
         )
 
     # -- single records -----------------------------------------------------------------

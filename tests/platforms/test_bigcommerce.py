@@ -93,6 +93,41 @@ def test_unparseable_records_raise_value_errors(bad: dict[str, object]) -> None:
         connector()._parse(raw(**bad))
 
 
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        ({"purchase_date": "100000000000000000000"}, "out of range"),
+        ({"expiry_date": 10**12}, "out of range"),
+        ({"balance": "1e30"}, "too many digits"),
+        ({"amount": 1e16}, "not an exact amount"),
+    ],
+)
+def test_values_out_of_range_are_record_problems_not_a_failed_listing(
+    bad: dict[str, object], reason: str
+) -> None:
+    # These used to escape the page parser (OverflowError, decimal.InvalidOperation).
+    page = connector()._parse_page([raw(id=1), raw(id=2, **bad), raw(id=3)], 1)
+    assert [r.remote_id for r in page.records] == ["1", "3"]
+    [problem] = page.problems
+    assert problem.record_key == "2"
+    assert reason in problem.reason
+
+
+def test_timestamps_as_text_and_as_numbers_read_alike() -> None:
+    assert from_timestamp("1709296205") is from_timestamp("1709296205")  # remembered
+    assert from_timestamp(1709296205) == from_timestamp("1709296205")
+    for bad in ("abc", "1.5", True, 1.5, [1]):
+        with pytest.raises(ValueError):
+            from_timestamp(bad)
+
+
+def test_people_of_listed_records_are_shared() -> None:
+    c = connector()
+    first, second = c._parse(raw(id=1)), c._parse(raw(id=2))
+    assert first.people is second.people
+    assert c._parse(raw(to_name="", to_email=None, from_name=5, from_email="")).people == People()
+
+
 def test_capabilities() -> None:
     caps = connector().capabilities
     assert caps.max_code_length == 20

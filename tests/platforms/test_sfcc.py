@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 
 from syncd.errors import AuthError, Unsupported
-from syncd.model import Status
+from syncd.model import RemoteCertificate, Status
+from syncd.platforms.base import collect
 from syncd.platforms.sfcc import SfccConnector
-from syncd.platforms.sfcc_documents import status_of
+from syncd.platforms.sfcc_documents import status_of, status_patch
+from syncd.sandbox.common import SeedCertificate
 from tests.contract.conftest import Harness, start_harness, stop_harness
 
 
@@ -149,3 +151,57 @@ async def test_balance_needs_the_plain_code(sfcc: Harness) -> None:
     assert current.masked_code.endswith(code[-4:])
     with pytest.raises(Unsupported, match="plain code is unknown"):
         await c.update_certificate(current, balance=Decimal(1))
+
+
+def document(**changes: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "merchant_id": "gc-1",
+        "amount": {"currency_mnemonic": "USD", "value": 50.0},
+        "balance": {"currency_mnemonic": "USD", "value": 19.99},
+        "enabled": True,
+        "status": "issued",
+        "masked_gift_certificate_code": "********AB12",
+        "creation_date": "2024-03-01T12:30:05.000Z",
+        "transactions": [{"type_code": "create"}],
+    }
+    doc.update(changes)
+    return doc
+
+
+@pytest.mark.parametrize("word", ["issued", "partially_redeemed", "redeemed", "pending"])
+def test_records_keep_their_own_status_word(word: str) -> None:
+    assert make()._parse(document(status=word)).platform_status == word
+    assert make()._parse(document(status=word, enabled=False)).platform_status == word
+
+
+def test_activating_a_disabled_pending_certificate_issues_it() -> None:
+    # enabled=false + status=pending is DISABLED in neutral terms: only the record's own
+    # word says that enabling it alone would leave it pending.
+    listed = make()._parse(document(enabled=False, status="pending"))
+    assert listed.status is Status.DISABLED
+    assert status_patch(listed, Status.ACTIVE) == {"enabled": True, "status": "issued"}
+    redeemed = make()._parse(document(enabled=False, status="redeemed"))
+    assert status_patch(redeemed, Status.ACTIVE) == {"enabled": True}
+    assert status_patch(listed, Status.PENDING) == {"enabled": True, "status": "pending"}
+    assert status_patch(listed, Status.EXPIRED) == {"enabled": False}
+
+
+def test_a_pending_record_without_its_word_is_still_issued_when_activated() -> None:
+    # Records the planner builds from the ledger carry no platform word.
+    pending = RemoteCertificate("sf", "gc-1", None, "USD", Decimal(1), Decimal(1), Status.PENDING)
+    assert status_patch(pending, Status.ACTIVE) == {"enabled": True, "status": "issued"}
+
+
+async def test_a_disabled_pending_certificate_is_activated_for_real(sfcc: Harness) -> None:
+    pending = SeedCertificate("PEND-0001", Decimal(50), Decimal(50), status=Status.PENDING)
+    sfcc.module.seed(sfcc.app, [pending])
+    c = sfcc.connector()
+    current = await c.get_certificate(sfcc.remote_id(pending.code))
+    assert current is not None
+    assert current.status is Status.PENDING
+    disabled = await c.update_certificate(current, status=Status.DISABLED)
+    assert (disabled.status, disabled.platform_status) == (Status.DISABLED, "pending")
+    [listed] = (await collect(c.store, c.list_certificates())).certificates
+    assert (listed.status, listed.platform_status) == (Status.DISABLED, "pending")
+    active = await c.update_certificate(listed, status=Status.ACTIVE)
+    assert (active.status, active.platform_status) == (Status.ACTIVE, "issued")

@@ -14,7 +14,7 @@ from syncd.errors import NotFound, Unsupported, WriteNotApplied
 from syncd.model import Status
 from syncd.platforms.base import collect
 from syncd.platforms.shift4shop import BalanceWrite, Shift4ShopConnector
-from syncd.platforms.shift4shop_listing import count_of
+from syncd.platforms.shift4shop_listing import Page, count_of
 from syncd.sandbox.common import serve
 from tests.contract.conftest import Harness, start_harness, stop_harness
 
@@ -42,6 +42,29 @@ async def shop() -> AsyncIterator[Harness]:
 )
 def test_count_answers_in_any_wrapping(body: Any, count: int | None) -> None:
     assert count_of(body) == count
+
+
+def offline() -> Shift4ShopConnector:
+    return Shift4ShopConnector(
+        "s", base_url="http://127.0.0.1:9", secure_url="x", private_key="k", token="t",
+        currency="usd",
+    )  # fmt: skip
+
+
+def test_listed_money_numbers_parse_exactly_and_absurd_ones_are_record_problems() -> None:
+    records = [
+        {"CertificateCode": "A", "Amount": 19.99, "Balance": 0.1, "DateCreated": "", "Notes": ""},
+        {"CertificateCode": "B", "Amount": 1e30, "Balance": 1.0},  # used to raise out
+        {"CertificateCode": "C", "Amount": 123456789.12, "Balance": -0.0, "Notes": "n"},
+    ]
+    page = offline()._parse_page(Page(1, 3, records))
+    a, c = page.records
+    assert (a.amount, a.balance, a.currency, a.message) == (
+        Decimal("19.99"), Decimal("0.10"), "USD", None,
+    )  # fmt: skip
+    assert (str(c.amount), str(c.balance), c.message) == ("123456789.12", "0.00", "n")
+    [problem] = page.problems
+    assert (problem.record_key, problem.reason) == ("B", "not an exact amount of money: 1e+30")
 
 
 async def test_bulk_update_reports_each_record(shop: Harness) -> None:
