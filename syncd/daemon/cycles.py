@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
@@ -60,6 +61,7 @@ class GroupCycles:
         self._inflight: dict[str, asyncio.Task[object]] = {}
         self.results: dict[str, CycleResult] = {}
         self.finished = 0  # cycles finished (any outcome) since start
+        self.finished_by_group: Counter[str] = Counter()
         self._changed = asyncio.Condition()
 
     @property
@@ -109,6 +111,7 @@ class GroupCycles:
         self._notifier.status(self.status_line())
         async with self._changed:
             self.finished += 1
+            self.finished_by_group[result.group] += 1
             self._changed.notify_all()
 
     def status_line(self) -> str:

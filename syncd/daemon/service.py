@@ -124,6 +124,7 @@ class Daemon:
             running=self.cycles.running,
             next_runs={g.name: self.scheduler.next_run(g.name) for g in self._settings.groups},
             health=self._syncer.store_health() if self._syncer else {},
+            finished=dict(self.cycles.finished_by_group),
         )
         return status_document(self._settings, live.results, alerts, live)
 

@@ -40,6 +40,7 @@ class LiveState:
     running: frozenset[str] = frozenset()
     next_runs: Mapping[str, datetime | None] = field(default_factory=dict)
     health: Mapping[str, StoreHealthLike] = field(default_factory=dict)
+    finished: Mapping[str, int] = field(default_factory=dict)  # cycles per group since start
 
 
 def _iso(when: datetime | None) -> str | None:
@@ -54,6 +55,8 @@ def cycle_json(cycle: CycleResult | CycleRecord | None) -> Json | None:
     cycle_id = cycle.cycle_id if isinstance(cycle, CycleResult) else cycle.id
     return {
         "id": cycle_id,
+        # A cycle that found nothing to do is not recorded in the ledger (no id).
+        "recorded": cycle_id is not None,
         "outcome": str(cycle.outcome) if cycle.outcome is not None else None,
         "started_at": _iso(cycle.started_at),
         "finished_at": _iso(finished),
@@ -108,6 +111,7 @@ def _group_json(
         "interval_seconds": group.interval.total_seconds(),
         "running": bool(live and name in live.running),
         "next_run": _iso(live.next_runs.get(name)) if live else None,
+        "cycles_since_start": live.finished.get(name, 0) if live else None,
         "last_cycle": cycle_json(cycle),
     }
 

@@ -7,7 +7,7 @@ It knows nothing of the ledger or the planner. Errors leave it as :mod:`syncd.er
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Generic, Protocol, TypeVar, runtime_checkable
 
@@ -98,12 +98,14 @@ class _Page(Protocol[R_co]):
 
 @dataclass(frozen=True, slots=True)
 class Drained(Generic[R]):
-    """A whole listing: its records by remote id, and whether it may imply deletions."""
+    """A whole listing: its records by remote id, and whether it may imply deletions.
+    ``set_aside``: remote id → what the sieve said of each record it took (not kept)."""
 
     records: tuple[R, ...]
     complete: bool
     reason: str | None
     problems: tuple[RecordProblem, ...]
+    set_aside: dict[str, int] = field(default_factory=dict)
 
 
 async def drain(
@@ -112,10 +114,15 @@ async def drain(
     *,
     twice: str,
     skipped: Callable[[int], str],
+    sieve: Callable[[R], int | None] | None = None,
 ) -> Drained[R]:
     """Drain any paged listing. A record listed twice (the listing shifted while it was read)
-    or skipped makes it incomplete; so does a listing without its end marker."""
+    or skipped makes it incomplete; so does a listing without its end marker. ``sieve``: a
+    record it answers for (not None) is set aside as it arrives instead of kept — a cycle's
+    quiet records (:mod:`syncd.reconcile.quiet`), so they never pile up in memory. Listed
+    twice, the later copy counts, whether kept or set aside."""
     records: dict[str, R] = {}
+    aside: dict[str, int] = {}
     problems: list[RecordProblem] = []
     end: ListingEnd | None = None
     async for item in listing:
@@ -124,22 +131,44 @@ async def drain(
             break
         problems.extend(item.problems)
         for record in item.records:
-            if record.remote_id in records:
-                problems.append(RecordProblem(store, record.remote_id, twice))
-            records[record.remote_id] = record
+            rid = record.remote_id
+            if rid in records or rid in aside:
+                problems.append(RecordProblem(store, rid, twice))
+                records.pop(rid, None)
+                aside.pop(rid, None)
+            mark = None if sieve is None else sieve(record)
+            if mark is None:
+                records[rid] = record
+            else:
+                aside[rid] = mark
     if end is None:
         end = ListingEnd(complete=False, reason="listing ended without an end marker")
     complete = end.complete and not problems
     reason = skipped(len(problems)) if end.complete and problems else end.reason
-    return Drained(tuple(records.values()), complete, None if complete else reason, tuple(problems))
+    return Drained(
+        tuple(records.values()), complete, None if complete else reason, tuple(problems), aside
+    )
 
 
 async def collect(store: str, listing: AsyncIterator[ListingItem]) -> Snapshot:
     """Drain a certificate listing into one :class:`Snapshot`."""
+    snapshot, _ = await collect_sieved(store, listing, None)
+    return snapshot
+
+
+async def collect_sieved(
+    store: str,
+    listing: AsyncIterator[ListingItem],
+    sieve: Callable[[RemoteCertificate], int | None] | None,
+) -> tuple[Snapshot, dict[str, int]]:
+    """Drain a certificate listing: a :class:`Snapshot` of the records kept, and the remote
+    ids ``sieve`` set aside with what it said of each (see :func:`drain`)."""
     done = await drain(
         store,
         listing,
         twice="listed twice (listing shifted?)",
         skipped=lambda n: f"{n} record(s) skipped",
+        sieve=sieve,
     )
-    return Snapshot(store, done.records, done.complete, done.reason, done.problems)
+    snapshot = Snapshot(store, done.records, done.complete, done.reason, done.problems)
+    return snapshot, done.set_aside

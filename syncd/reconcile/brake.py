@@ -37,10 +37,13 @@ def check_brake(
     linked: Mapping[str, int],
     snapshots: Mapping[str, Snapshot],
     policy: GroupPolicy,
+    set_aside: Mapping[str, int] | None = None,
 ) -> tuple[HoldReason, ...]:
-    """Stores on which the plan looks like a wipe-out (empty unless held)."""
+    """Stores on which the plan looks like a wipe-out (empty unless held). ``set_aside``:
+    records per store listed but set aside as quiet (:mod:`syncd.reconcile.quiet`)."""
     if policy.force:
         return ()
+    aside = set_aside or {}
     changes: dict[str, set[CertRef]] = defaultdict(set)
     for store, certs in vanished.items():
         changes[store] |= certs
@@ -51,7 +54,8 @@ def check_brake(
     for store in sorted(set(changes) | set(snapshots)):
         n, total = len(changes.get(store, ())), linked.get(store, 0)
         snap = snapshots.get(store)
-        emptied = snap is not None and snap.complete and not snap.certificates and total > 0
+        listed = snap is not None and (bool(snap.certificates) or aside.get(store, 0) > 0)
+        emptied = snap is not None and snap.complete and not listed and total > 0
         over = n >= policy.brake_min_changes and n > policy.max_change_ratio * total
         if emptied or over:
             reasons.append(HoldReason(store, n, total, emptied, len(actions)))

@@ -57,6 +57,7 @@ from syncd.reconcile.plan import (
     SetStatus,
 )
 from syncd.reconcile.policy import GroupPolicy, OnDelete, SfccStalePolicy
+from syncd.reconcile.quiet import NOTHING_QUIET, Quiet
 from syncd.reconcile.status import StatusMerge, merge_first_seen, merge_status
 
 
@@ -111,24 +112,33 @@ def plan(
     capabilities: Mapping[str, Capabilities],
     policy: GroupPolicy,
     now: datetime,
+    *,
+    quiet: Quiet = NOTHING_QUIET,
 ) -> Plan:
-    """Decide one cycle of one sync group. ``capabilities`` names every store of the group."""
+    """Decide one cycle of one sync group. ``capabilities`` names every store of the group.
+
+    ``quiet``: certificates whose records were set aside as quiet (:mod:`syncd.reconcile.quiet`);
+    they are not planned, and the plan is the same as planning them would have given."""
     _check_inputs(snapshots, capabilities, now)
     links = [link for link in view.links if link.store in capabilities]
-    index = Index(view.certificates, links, policy.case_insensitive_codes)
+    skip = quiet.certificates
+    active = [link for link in links if link.certificate_id not in skip] if skip else links
+    index = Index(view.certificates, active, policy.case_insensitive_codes)
     matches = match_all(index, snapshots.values())
     new_groups = _new_groups(matches, view.certificates)
     complete = frozenset(s for s, snap in snapshots.items() if snap.complete) - matches.spoiled
     ctx = _Ctx(capabilities, policy, now, complete, matches.reveals)
-    by_cert = _links_by_cert(links)
+    by_cert = _links_by_cert(active)
     for cert_id in sorted(view.certificates):
+        if cert_id in skip:
+            continue
         cert = view.certificates[cert_id]
         _plan_existing(ctx, cert, by_cert.get(cert_id, {}), matches.seen.get(cert_id, {}))
     for records in new_groups:
         _plan_new(ctx, records)
     alerts = [*_problem_alerts(snapshots), *matches.alerts, *ctx.alerts]
     linked = linked_counts(links, view.certificates)
-    hold = check_brake(ctx.actions, ctx.vanished, linked, snapshots, policy)
+    hold = check_brake(ctx.actions, ctx.vanished, linked, snapshots, policy, quiet.listed)
     if hold:
         return Plan(alerts=tuple(_held_alert(h) for h in hold), hold=hold)
     actions, deferred = cap_writes(ctx.actions, policy.max_writes)

@@ -18,9 +18,10 @@ import structlog
 from syncd.config import GroupSettings, StoreSettings
 from syncd.ledger import AlertKind, Ledger, LedgerView, NewAlert
 from syncd.metrics import Metrics
-from syncd.model import People, Snapshot
+from syncd.model import Capabilities, People, Snapshot
 from syncd.platforms.base import Connector
 from syncd.reconcile import GroupPolicy, OnDelete, Plan, SfccStalePolicy, plan
+from syncd.reconcile.quiet import Baseline, settle
 from syncd.registries.poll import poll_in_cycle
 from syncd.runner import persist, report
 from syncd.runner.book import Book
@@ -79,36 +80,58 @@ class CycleRunner:
         self, started: datetime, deadline: float, *, dry_run: bool, force: bool
     ) -> CycleResult:
         recovered = Recovered() if dry_run else await self.recover(started)
-        fetched = await fetch_all(self.connectors, list(self.group.stores), _left(deadline))
+        caps = {name: self.connectors[name].capabilities for name in self.group.stores}
+        policy = policy_of(self.group, force=force)
+        view = await self.db(self.ledger.load_view, self.name)
+        # Quiet records (nothing to do for them) are set aside while the listings stream in.
+        baseline = await asyncio.to_thread(Baseline, view.certificates, view.links, caps, policy)
+        sieves = {store: baseline.sieve(store) for store in self.group.stores}
+        fetched = await fetch_all(self.connectors, list(self.group.stores), _left(deadline), sieves)
         self._update_health(fetched)
         snapshots = {s: f.snapshot for s, f in fetched.items() if f.snapshot is not None}
-        view = await self.db(self.ledger.load_view, self.name)
         snapshots = await reveal_codes(snapshots, view, self.connectors)
-        the_plan = await self._plan(view, snapshots, force)
+        aside = {s: f.set_aside for s, f in fetched.items() if f.snapshot is not None}
+        now = self.clock()
+        # Pure but CPU-bound on big groups: off the event loop so the side door stays live.
+        the_plan = await asyncio.to_thread(
+            _settle_and_plan, baseline, view, snapshots, aside, caps, policy, now
+        )
         if dry_run:
             return self._result(started, the_plan, fetched, Tally(), recovered, None, dry_run=True)
+        if _nothing_to_record(the_plan, fetched, recovered):
+            return await self._quiet(started, the_plan, fetched, recovered, deadline)
         stored = await self.db(persist.store_plan, self.ledger, self.name, the_plan, started)
         structlog.contextvars.bind_contextvars(cycle_id=stored.cycle_id)
         book = Book.of(view)
         book.apply(the_plan, stored)
         tally = await self._execute(the_plan, stored, book, recovered, deadline, started)
-        if self.group.registries:  # DESIGN.md §4.12: same cycle, after the certificates
-            await poll_in_cycle(
-                self.ledger, self.name, self.connectors.values(), now=self.clock(),
-                cycle_id=stored.cycle_id, metrics=self.metrics,
-                listing_seconds=_left(deadline), run_db=self.db,
-            )  # fmt: skip
+        await self._registries(stored.cycle_id, deadline)
         tally.alerts += await self._store_alerts(fetched, started)
         result = self._result(started, the_plan, fetched, tally, recovered, stored.cycle_id)
         await self._finish(result, book)
         return result
 
-    async def _plan(self, view: LedgerView, snapshots: Mapping[str, Snapshot], force: bool) -> Plan:
-        caps = {name: self.connectors[name].capabilities for name in self.group.stores}
-        policy = policy_of(self.group, force=force)
-        now = self.clock()
-        # Pure but CPU-bound on big groups: off the event loop so the side door stays live.
-        return await asyncio.to_thread(plan, view, snapshots, caps, policy, now)
+    async def _quiet(
+        self, started: datetime, the_plan: Plan, fetched: Mapping[str, Fetched],
+        recovered: Recovered, deadline: float,
+    ) -> CycleResult:  # fmt: skip
+        """A cycle that found nothing to do records nothing: no cycle row (issue 8 — a steady
+        cycle writes 0 ledger rows). Its result still reaches the log, the metrics and the
+        daemon's status; the ledger's cycle history is of cycles that changed something."""
+        await self._registries(None, deadline)
+        result = self._result(started, the_plan, fetched, Tally(), recovered, None)
+        log.info("cycle.finished", outcome=result.outcome.value, recorded=False, **result.counts)
+        if self.metrics is not None:
+            await self._metrics(result, None)
+        return result
+
+    async def _registries(self, cycle_id: int | None, deadline: float) -> None:
+        if self.group.registries:  # DESIGN.md §4.12: same cycle, after the certificates
+            await poll_in_cycle(
+                self.ledger, self.name, self.connectors.values(), now=self.clock(),
+                cycle_id=cycle_id, metrics=self.metrics, listing_seconds=_left(deadline),
+                run_db=self.db,
+            )  # fmt: skip
 
     async def _execute(
         self, the_plan: Plan, stored: persist.Stored, book: Book, recovered: Recovered,
@@ -173,15 +196,34 @@ class CycleRunner:
         if self.metrics is not None:
             await self._metrics(result, book)
 
-    async def _metrics(self, result: CycleResult, book: Book) -> None:
+    async def _metrics(self, result: CycleResult, book: Book | None) -> None:
         assert self.metrics is not None
         m = self.metrics
         m.cycles.labels(group=self.name, outcome=result.outcome.value).inc()
         m.cycle_duration.labels(group=self.name).observe(result.duration)
-        liability = await self.db(self.ledger.liability)
-        report.money_gauges(m, liability, book.balances, book.currencies)
+        if book is not None:  # a quiet cycle moved no money: the gauges stand
+            liability = await self.db(self.ledger.liability)
+            report.money_gauges(m, liability, book.balances, book.currencies)
         alerts = await self.db(self.ledger.open_alerts)
         report.alert_gauges(m, (a.kind for a in alerts))
+
+
+def _settle_and_plan(
+    baseline: Baseline, view: LedgerView, snapshots: Mapping[str, Snapshot],
+    aside: Mapping[str, Mapping[str, int]], caps: Mapping[str, Capabilities],
+    policy: GroupPolicy, now: datetime,
+) -> Plan:  # fmt: skip
+    """Put back the set-aside records of certificates that need planning, then plan."""
+    reduced, quiet = settle(baseline, snapshots, aside)
+    return plan(view, reduced, caps, policy, now, quiet=quiet)
+
+
+def _nothing_to_record(
+    the_plan: Plan, fetched: Mapping[str, Fetched], recovered: Recovered
+) -> bool:
+    """A steady cycle: nothing planned, every store listed, no recovery (issue 8)."""
+    healthy = all(f.healthy for f in fetched.values())
+    return the_plan.is_empty and healthy and not (recovered.done or recovered.dropped)
 
 
 def _left(deadline: float) -> float:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from syncd.errors import AuthError, ConnectorError
 from syncd.log import redact
 from syncd.model import Snapshot
-from syncd.platforms.base import Connector, collect
+from syncd.platforms.base import Connector, collect_sieved
+from syncd.reconcile.quiet import Sieve
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,21 +27,33 @@ class Fetched:
     healthy: bool
     auth_failed: bool = False
     error: str | None = None  # scrubbed
+    set_aside: dict[str, int] = field(default_factory=dict)  # quiet: remote id → certificate
+
+    @property
+    def listed(self) -> int:
+        """Records the store listed (kept and set aside)."""
+        kept = 0 if self.snapshot is None else len(self.snapshot.certificates)
+        return kept + len(self.set_aside)
 
 
 async def fetch_all(
-    connectors: Mapping[str, Connector], stores: Sequence[str], seconds: float | None
+    connectors: Mapping[str, Connector],
+    stores: Sequence[str],
+    seconds: float | None,
+    sieves: Mapping[str, Sieve] | None = None,
 ) -> dict[str, Fetched]:
-    """Poll ``stores`` at once; never raises for one store's failure."""
-    results = await asyncio.gather(*(_fetch(connectors[s], seconds) for s in stores))
+    """Poll ``stores`` at once; never raises for one store's failure. ``sieves``: per store,
+    the quiet test whose records are set aside as they arrive (:mod:`syncd.reconcile.quiet`)."""
+    sieves = sieves or {}
+    results = await asyncio.gather(*(_fetch(connectors[s], seconds, sieves.get(s)) for s in stores))
     return {f.store: f for f in results}
 
 
-async def _fetch(connector: Connector, seconds: float | None) -> Fetched:
+async def _fetch(connector: Connector, seconds: float | None, sieve: Sieve | None) -> Fetched:
     store = connector.store
     try:
         async with asyncio.timeout(seconds):
-            snapshot = await collect(store, connector.list_certificates())
+            snapshot, aside = await collect_sieved(store, connector.list_certificates(), sieve)
     except AuthError as err:
         return Fetched(store, None, False, True, redact(str(err)))
     except (ConnectorError, OSError) as err:
@@ -50,5 +63,5 @@ async def _fetch(connector: Connector, seconds: float | None) -> Fetched:
     if not snapshot.complete and not snapshot.problems:
         # Cut short by an error (not by a skipped record): what was read still counts.
         reason = redact(snapshot.reason or "listing incomplete")
-        return Fetched(store, snapshot, False, False, f"{store}: {reason}")
-    return Fetched(store, snapshot, True)
+        return Fetched(store, snapshot, False, False, f"{store}: {reason}", aside)
+    return Fetched(store, snapshot, True, set_aside=aside)

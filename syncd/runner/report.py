@@ -73,7 +73,7 @@ def store_outcomes(
         out.append(
             StoreOutcome(
                 store=store,
-                listed=0 if snap is None else len(snap.certificates),
+                listed=f.listed,
                 complete=snap is not None and snap.complete,
                 healthy=f.healthy and store not in tally.store_errors,
                 reason=error or (None if snap is None else snap.reason),

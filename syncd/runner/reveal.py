@@ -30,18 +30,20 @@ def fits(masked: str, code: str) -> bool:
 async def reveal_codes(
     snapshots: Mapping[str, Snapshot], view: LedgerView, connectors: Mapping[str, Connector]
 ) -> dict[str, Snapshot]:
-    """``snapshots`` with every record whose code could be confirmed filled in."""
-    linked = {(link.store, link.remote_id) for link in view.links}
-    known = _known_codes(view, snapshots.values())
+    """``snapshots`` with every record whose code could be confirmed filled in. (Quiet records,
+    set aside while listing, are linked: never candidates.)"""
     out = dict(snapshots)
     for store, snap in snapshots.items():
         caps = connectors[store].capabilities
         if caps.read_codes or not caps.lookup_code:
             continue
-        hidden = [
-            r for r in snap.certificates if r.code is None and (store, r.remote_id) not in linked
-        ]
+        masked = [r for r in snap.certificates if r.code is None]
+        if not masked:
+            continue
+        linked = {link.remote_id for link in view.links if link.store == store}
+        hidden = [r for r in masked if r.remote_id not in linked]
         if hidden:
+            known = _known_codes(view, snapshots.values())
             out[store] = await _reveal(snap, hidden, known, connectors[store])
     return out
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from syncd.model import ListingEnd, ListingPage, RecordProblem, RemoteCertificate, Status
-from syncd.platforms.base import ListingItem, collect
+from syncd.platforms.base import ListingItem, collect, collect_sieved
 from syncd.registries.model import (
     RegistryListingItem,
     RegistryListingPage,
@@ -93,3 +94,43 @@ async def test_registries_drain_by_the_same_rules_with_their_own_words() -> None
     done = await collect_registries("s", registry_listing(clean))
     assert done.complete
     assert [r.remote_id for r in done.registries] == ["1"]
+
+
+def _sieve(record: RemoteCertificate) -> int | None:
+    """Sets aside records whose id starts with "q" (as a quiet sieve would)."""
+    return ord(record.remote_id[-1]) if record.remote_id.startswith("q") else None
+
+
+async def test_a_sieve_sets_records_aside_as_they_arrive_and_keeps_the_rest() -> None:
+    pages = [
+        ListingPage((cert("q1"), cert("a"))),
+        ListingPage((cert("q2"),)),
+        ListingEnd(True),
+    ]
+    snap, aside = await collect_sieved("s", listing(pages), _sieve)
+    assert [r.remote_id for r in snap.certificates] == ["a"]
+    assert aside == {"q1": ord("1"), "q2": ord("2")}
+    assert snap.complete
+
+
+async def test_listed_twice_the_later_copy_counts_whether_kept_or_set_aside() -> None:
+    later_kept = [
+        ListingPage((cert("q1"),)),
+        ListingPage((replace(cert("q1"), remote_id="q1"),)),
+        ListingEnd(True),
+    ]
+    snap, aside = await collect_sieved("s", listing(later_kept), _sieve)
+    assert not snap.complete
+    assert snap.problems[0].record_key == "q1"
+    assert aside == {"q1": ord("1")}
+    assert snap.certificates == ()
+
+    def keep_second(record: RemoteCertificate) -> int | None:
+        return None if record.balance == 7 else 1
+
+    second = replace(cert("x"), balance=Decimal(7))
+    pages = [ListingPage((cert("x"),)), ListingPage((second,)), ListingEnd(True)]
+    snap, aside = await collect_sieved("s", listing(pages), keep_second)
+    assert snap.certificates == (second,)
+    assert aside == {}
+    assert not snap.complete

@@ -23,8 +23,9 @@ the next poll can never be seen by anyone (the ``delete`` rule only deletes unto
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -32,7 +33,7 @@ from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from syncd.model import LedgerCertificate, RemoteCertificate, Snapshot, Status
+from syncd.model import Capabilities, LedgerCertificate, RemoteCertificate, Snapshot, Status
 from syncd.reconcile import (
     GroupPolicy,
     JournalKind,
@@ -44,6 +45,8 @@ from syncd.reconcile import (
 from syncd.reconcile.deletion import is_live
 from syncd.reconcile.memory import Crash, Fault, MemoryLedger, MemoryRunner, MemoryStore
 from syncd.reconcile.mirror import unmirrorable_reason
+from syncd.reconcile.planner import View, plan
+from syncd.reconcile.quiet import Baseline, plan_quietly, set_aside, settle
 
 from .helpers import BIGCOMMERCE, DEFAULTS, NOW, SFCC, SFCC_COMPANION, THREEDCART
 
@@ -61,6 +64,24 @@ def _events(p: Plan) -> None:
         event(f"alert {alert}")
     for j in p.journal:
         event(f"journal {j.kind}")
+
+
+def _plan_checked(
+    view: View,
+    snapshots: Mapping[str, Snapshot],
+    caps: Mapping[str, Capabilities],
+    policy: GroupPolicy,
+    now: datetime,
+) -> Plan:
+    """The plan — and the law of the quiet fast path on every cycle: setting quiet records
+    aside (syncd.reconcile.quiet) gives exactly the same plan."""
+    full = plan(view, snapshots, caps, policy, now)
+    assert plan_quietly(view, snapshots, caps, policy, now) == full
+    baseline = Baseline(view.certificates, view.links, caps, policy)
+    _, quiet = settle(baseline, *set_aside(baseline, snapshots))
+    share = len(quiet.certificates) / max(1, len(view.certificates))
+    event(f"quiet certificates: {'none' if not share else 'all' if share == 1 else 'some'}")
+    return full
 
 
 class SyncMachine(RuleBasedStateMachine):
@@ -94,7 +115,7 @@ class SyncMachine(RuleBasedStateMachine):
         }
         for store in stores.values():
             store.case_insensitive = case_insensitive
-        self.runner = MemoryRunner(MemoryLedger(), stores, policy)
+        self.runner = MemoryRunner(MemoryLedger(), stores, policy, planner=_plan_checked)
 
     # -- helpers --------------------------------------------------------------------------
     def records(self, usable: bool = False) -> list[tuple[str, str]]:

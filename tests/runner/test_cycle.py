@@ -24,15 +24,30 @@ async def test_first_contact_links_every_copy_and_writes_nothing(
         assert len(w.ledger.load_view("sandbox").links) == 15  # SFCC copies revealed too
 
 
-async def test_steady_state_writes_only_the_cycle_row(tmp_path: Path, ledger_url: str) -> None:
+async def test_steady_state_writes_no_ledger_row(tmp_path: Path, ledger_url: str) -> None:
+    """Issue 8: a cycle with nothing to do records nothing, not even a cycle row."""
     async with world(tmp_path, ledger_url, seed=5) as w:
         await w.cycle()
-        before, cycles = dump(w.ledger), len(w.ledger.last_cycles(limit=100))
+        before, cycles = dump(w.ledger), w.ledger.last_cycles(limit=100)
         result = await w.cycle()
         assert result.outcome is Outcome.CONVERGED
+        assert result.cycle_id is None
+        assert [s.listed for s in result.stores] == [5, 5, 5]  # set aside, still counted
         assert dump(w.ledger) == before
+        assert w.ledger.last_cycles(limit=100) == cycles
+
+
+async def test_a_steady_cycle_with_a_store_down_is_recorded(
+    tmp_path: Path, ledger_url: str
+) -> None:
+    async with world(tmp_path, ledger_url, seed=5) as w:
+        await w.cycle()
+        cycles = len(w.ledger.last_cycles(limit=100))
+        await w.faults("bigcommerce", error_rate=1.0)
+        result = await w.cycle()
+        assert result.outcome is Outcome.STORE_FAILED
+        assert result.cycle_id is not None
         assert len(w.ledger.last_cycles(limit=100)) == cycles + 1
-        assert w.ledger.last_cycles(limit=1)[0].outcome == "converged"
 
 
 async def test_issued_on_3dcart_appears_everywhere(tmp_path: Path, ledger_url: str) -> None:
