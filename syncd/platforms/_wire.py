@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any, TypeVar, cast
+
+import orjson
 
 from syncd.errors import (
     AuthError,
@@ -64,10 +67,31 @@ def json_number(value: Decimal) -> float:
     return number
 
 
+def decode_json(body: bytes) -> Any:
+    """``body`` parsed as JSON; ``ValueError`` when it is not JSON.
+
+    orjson decodes listing pages 2–3× faster than the standard library into the same
+    Python objects (floats are identical: both round correctly). What orjson refuses but
+    the standard library reads (NaN/Infinity, a UTF-8 byte-order mark, lone surrogates) is
+    read by the standard library, so every answer that decoded before still does, the same
+    way. One difference remains: orjson reads an integer beyond 64 bits as a float, which
+    money parsing refuses (:class:`Money`), so no amount is silently rounded.
+    """
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
+
+
+def json_of(response: Response) -> Any:
+    """The body of ``response`` as JSON (:func:`decode_json`); ``ValueError`` if it is not."""
+    return decode_json(response.body)
+
+
 def parse_json(store: str, response: Response, what: str) -> Any:
     """The body as JSON, or BadPayload naming what was asked."""
     try:
-        return response.json()
+        return decode_json(response.body)
     except ValueError as err:
         raise BadPayload(store, f"{what}: answer is not valid JSON") from err
 

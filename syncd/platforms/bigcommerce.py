@@ -456,7 +456,7 @@ def _last_id(records: list[Any], last_id: int | None) -> int | None:
 def _error_message(response: Response) -> str:
     """BigCommerce errors are an array of ``{status, message}``."""
     try:
-        body = response.json()
+        body = _wire.json_of(response)
     except ValueError:
         return response.text(200)
     if isinstance(body, list) and body and isinstance(body[0], dict):

@@ -72,7 +72,7 @@ def mask(code: str) -> str:
 def fault_message(response: Response) -> str:
     """``fault.type: fault.message`` of an OCAPI fault document."""
     try:
-        body = response.json()
+        body = _wire.json_of(response)
     except ValueError:
         return response.text(200)
     fault = body.get("fault") if isinstance(body, dict) else None

@@ -176,7 +176,7 @@ class Shift4ShopConnector:
         if response.status != 200:
             return None  # the store will not count: page sequentially to the end answer
         try:
-            return count_of(response.json())
+            return count_of(_wire.json_of(response))
         except ValueError:
             return None
 
@@ -329,7 +329,7 @@ class Shift4ShopConnector:
 def _answer_message(response: Response) -> str:
     """The ``Message`` of a 3dcart answer array, else the start of the body."""
     try:
-        body = response.json()
+        body = _wire.json_of(response)
     except ValueError:
         return response.text(200)
     if isinstance(body, list) and body and isinstance(body[0], dict):
@@ -341,7 +341,7 @@ def _outcomes(writes: Sequence[BalanceWrite], response: Response) -> list[WriteO
     """Pair each write with its answer element: by code when the answer names it, else by
     position; a write the answer does not mention failed."""
     try:
-        body = response.json()
+        body = _wire.json_of(response)
     except ValueError:
         body = None
     elements = [e for e in body if isinstance(e, dict)] if isinstance(body, list) else []

@@ -1,10 +1,11 @@
-"""The wire-edge pieces listings lean on: memoised money, shared People, and the fast
-RemoteCertificate builder."""
+"""The wire-edge pieces listings lean on: JSON decoding (orjson, with the standard library
+behind it), memoised money, shared People, and the fast RemoteCertificate builder."""
 
 from __future__ import annotations
 
 import dataclasses
 import inspect
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -13,9 +14,65 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from syncd.errors import BadPayload
 from syncd.model import People, RemoteCertificate, Status
 from syncd.money import parse_money
 from syncd.platforms import _wire
+from syncd.platforms.http import Response
+
+AWKWARD_FLOATS = ["0.1", "19.99", "1e-2", "123456789.12", "0.125", "0.135", "2.675", "1E3"]
+
+
+def response(body: bytes) -> Response:
+    return Response(200, {}, body)
+
+
+# -- JSON ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", AWKWARD_FLOATS)
+def test_floats_decode_exactly_as_the_standard_library_does(text: str) -> None:
+    body = f'[{text}, {{"value": {text}}}]'.encode()
+    assert repr(_wire.decode_json(body)) == repr(json.loads(body))
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_any_float_round_trips_like_the_standard_library(value: float) -> None:
+    body = json.dumps([value]).encode()
+    [decoded] = _wire.decode_json(body)
+    assert type(decoded) is float
+    assert repr(decoded) == repr(json.loads(body)[0])
+
+
+@pytest.mark.parametrize("text", AWKWARD_FLOATS)
+def test_money_sent_as_a_json_number_is_the_decimal_written(text: str) -> None:
+    [number] = _wire.decode_json(f"[{text}]".encode())
+    assert _wire.Money("USD").parse(number) == parse_money(Decimal(text), "USD")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[NaN, Infinity, -Infinity]", b'\xef\xbb\xbf{"a": 1}', b'["\\ud800"]'],
+    ids=["nan", "byte-order-mark", "lone-surrogate"],
+)
+def test_what_only_the_standard_library_reads_is_still_read(body: bytes) -> None:
+    assert repr(_wire.decode_json(body)) == repr(json.loads(body))
+
+
+def test_integers_beyond_64_bits_decode_as_floats_which_money_refuses() -> None:
+    [big, fits] = _wire.decode_json(b"[18446744073709551616, 18446744073709551615]")
+    assert (big, fits) == (float(2**64), 2**64 - 1)
+    with pytest.raises(ValueError, match="not an exact amount"):
+        _wire.Money("USD").parse(big)
+
+
+@pytest.mark.parametrize("body", [b"", b"{", b"[1,]", b"<html>", b'"\xff"'])
+def test_invalid_json_is_bad_payload_naming_what_was_asked(body: bytes) -> None:
+    with pytest.raises(ValueError):
+        _wire.decode_json(body)
+    with pytest.raises(BadPayload, match="list page 3: answer is not valid JSON"):
+        _wire.parse_json("store", response(body), "list page 3")
+
 
 # -- money ---------------------------------------------------------------------------------
 
