@@ -28,7 +28,7 @@ balance and status.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
@@ -77,63 +77,72 @@ class Baseline:
     def __init__(
         self,
         certificates: Mapping[int, LedgerCertificate],
-        links: Iterable[LedgerLink],
+        links: Sequence[LedgerLink],
         capabilities: Mapping[str, Capabilities],
         policy: GroupPolicy,
     ) -> None:
+        # One pass over the certificates and one over the links: this runs every cycle over
+        # the whole group (300k links at 100k certificates), so no object per certificate.
         self._certs = certificates
         self._caps = capabilities
         self._ci = policy.case_insensitive_codes
         self._expect: dict[str, dict[str, LedgerLink]] = {s: {} for s in capabilities}
-        self._stores: dict[int, tuple[str, ...]] = {}  # eligible certificate → expected on
         self._owner: dict[str, int] = {}  # code key → certificate (the lowest id, as §4.1)
         for cert_id in sorted(certificates):
             code = certificates[cert_id].code
             if code is not None:
                 self._owner.setdefault(code_key(code, self._ci), cert_id)
-        by_cert: dict[int, list[LedgerLink]] = {}
+        owns = set(self._owner.values())  # certificates with a plain code of their own
+        bit = {store: 1 << i for i, store in enumerate(sorted(capabilities))}
+        seen: dict[int, int] = {}  # certificate → bits of the stores it has a link on
+        bad: set[int] = set()
+        self._partial: dict[int, tuple[str, ...]] = {}  # some store cannot hold it
         for link in links:
-            if link.store in capabilities:
-                by_cert.setdefault(link.certificate_id, []).append(link)
-        for cert_id, cert_links in by_cert.items():
-            cert = certificates.get(cert_id)
-            if cert is not None and self._eligible(cert, cert_links, policy):
-                expected = tuple(sorted(k.store for k in cert_links if k.unmirrorable is None))
-                self._stores[cert_id] = expected
-                for link in cert_links:
-                    if link.unmirrorable is None:
-                        self._expect[link.store][link.remote_id] = link
-
-    def _eligible(
-        self, cert: LedgerCertificate, links: list[LedgerLink], policy: GroupPolicy
-    ) -> bool:
-        if cert.code is None or self._owner.get(code_key(cert.code, self._ci)) != cert.id:
-            return False
-        if len(links) != len(self._caps) or len({k.store for k in links}) != len(links):
-            return False  # a store without a link would get a create
-        for link in links:
-            caps = self._caps[link.store]
-            if link.deleted:
-                return False
-            if link.unmirrorable is not None:
-                if mirror.unmirrorable_reason(cert, caps, policy) != link.unmirrorable:
-                    return False
+            store, cert_id = link.store, link.certificate_id
+            if store not in bit or cert_id not in owns:
                 continue
-            if link.last_balance is None or link.last_status is None:
-                return False
-            target, _ = target_balance(cert.balance, cert.status, caps)
-            if caps.set_balance and link.last_balance != target:
-                return False  # a balance write is due
-            if not caps.set_balance and link.last_balance > target:
-                return False  # stale (§4.10): alerts or disables
-            if caps.has_status and caps.set_status and link.last_status != cert.status:
-                return False  # a status write is due
-        return True
+            mask = seen.get(cert_id, 0)
+            seen[cert_id] = mask | bit[store]
+            if mask & bit[store] or not self._quiet_link(certificates[cert_id], link, policy):
+                bad.add(cert_id)
+            elif link.unmirrorable is None:
+                self._expect[store][link.remote_id] = link
+            else:
+                self._partial[cert_id] = (*self._partial.get(cert_id, ()), store)
+        full = (1 << len(bit)) - 1
+        bad.update(cert_id for cert_id, mask in seen.items() if mask != full)
+        self._eligible = {cert_id for cert_id in seen if cert_id not in bad}
+        if bad:
+            for link in links:
+                if link.certificate_id in bad:
+                    on_store = self._expect.get(link.store)
+                    if on_store is not None and on_store.get(link.remote_id) is link:
+                        del on_store[link.remote_id]
+        self._all = tuple(sorted(capabilities))
+        for cert_id, unable in self._partial.items():
+            self._partial[cert_id] = tuple(s for s in self._all if s not in unable)
+
+    def _quiet_link(self, cert: LedgerCertificate, link: LedgerLink, policy: GroupPolicy) -> bool:
+        """Whether planning could leave this link alone, as far as it alone goes."""
+        caps = self._caps[link.store]
+        if link.deleted:
+            return False
+        if link.unmirrorable is not None:  # the same reason today: no create, no alert
+            return mirror.unmirrorable_reason(cert, caps, policy) == link.unmirrorable
+        balance, status = link.last_balance, link.last_status
+        if balance is None or status is None:
+            return False
+        target, _ = target_balance(cert.balance, cert.status, caps)
+        if caps.set_balance and balance != target:
+            return False  # a balance write is due
+        if not caps.set_balance and balance > target:
+            return False  # stale (§4.10): alerts or disables
+        return not (caps.has_status and caps.set_status and status != cert.status)
 
     @property
     def eligible(self) -> int:
         """How many certificates could be quiet this cycle."""
-        return len(self._stores)
+        return len(self._eligible)
 
     def sieve(self, store: str) -> Sieve:
         """The quiet test for one store's records: the certificate id, or None."""
@@ -168,7 +177,7 @@ class Baseline:
             found.append(link.certificate_id)
         if record.code is not None:
             by_code = self._owner.get(code_key(record.code, self._ci))
-            if by_code is not None and by_code in self._stores:
+            if by_code is not None and by_code in self._eligible:
                 found.append(by_code)
         return found
 
@@ -188,7 +197,10 @@ class Baseline:
         )  # fmt: skip
 
     def expected_on(self, cert_id: int) -> tuple[str, ...]:
-        return self._stores.get(cert_id, ())
+        """The stores an eligible certificate's records are expected on."""
+        if cert_id not in self._eligible:
+            return ()
+        return self._partial.get(cert_id, self._all)
 
 
 def settle(
