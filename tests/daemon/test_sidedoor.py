@@ -59,6 +59,8 @@ async def test_health_metrics_and_status(running: Running, http: aiohttp.ClientS
     assert doc["source"] == "daemon"
     assert doc["groups"][0]["name"] == "us"
     assert doc["groups"][0]["last_cycle"]["outcome"] == "converged"
+    assert doc["groups"][0]["cycles_since_start"] == 1
+    assert isinstance(doc["groups"][0]["last_cycle"]["recorded"], bool)
     assert doc["groups"][0]["next_run"] is not None
     stores = {s["name"]: s for s in doc["stores"]}
     assert stores["ssf"]["up"] is False
