@@ -20,6 +20,7 @@ from typing import Any
 import syncd.runner.cycle as cycle_module
 from syncd.config import load_settings
 from syncd.ledger import Ledger
+from syncd.log import configure_logging
 from syncd.runner.result import CycleResult
 from syncd.runner.service import Syncer
 
@@ -68,6 +69,10 @@ def _cpu() -> float:
 
 async def _cycle(config: Path, group: str) -> tuple[CycleResult, float, float]:
     settings = load_settings(config)
+    # As `syncd once` does: the config's level (info by default) and format, to stderr.
+    configure_logging(
+        level=settings.log.level, fmt=settings.log.format, secrets=settings.secret_values()
+    )
     ledger = await asyncio.to_thread(Ledger.open, settings.ledger.url)
     syncer = Syncer(settings, ledger)
     try:
