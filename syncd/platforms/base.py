@@ -6,7 +6,8 @@ It knows nothing of the ledger or the planner. Errors leave it as :mod:`syncd.er
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Generic, Protocol, TypeVar, runtime_checkable
@@ -114,33 +115,48 @@ async def drain(
     *,
     twice: str,
     skipped: Callable[[int], str],
-    sieve: Callable[[R], int | None] | None = None,
+    sieve: Callable[[R], int | None] | Awaitable[Callable[[R], int | None] | None] | None = None,
 ) -> Drained[R]:
     """Drain any paged listing. A record listed twice (the listing shifted while it was read)
-    or skipped makes it incomplete; so does a listing without its end marker. ``sieve``: a
-    record it answers for (not None) is set aside as it arrives instead of kept — a cycle's
-    quiet records (:mod:`syncd.reconcile.quiet`), so they never pile up in memory. Listed
-    twice, the later copy counts, whether kept or set aside."""
+    or skipped makes it incomplete; so does a listing without its end marker. Listed twice,
+    the later copy counts.
+
+    ``sieve``: a record it answers for (not None) is set aside instead of kept — a cycle's
+    quiet records (:mod:`syncd.reconcile.quiet`), so they never pile up in memory. It may
+    be still on its way (an awaitable): the listing does not wait for it; the records read
+    meanwhile are sieved as soon as it arrives (None: nothing is set aside)."""
     records: dict[str, R] = {}
     aside: dict[str, int] = {}
     problems: list[RecordProblem] = []
     end: ListingEnd | None = None
-    async for item in listing:
-        if isinstance(item, ListingEnd):
-            end = item
-            break
-        problems.extend(item.problems)
-        for record in item.records:
-            rid = record.remote_id
-            if rid in records or rid in aside:
-                problems.append(RecordProblem(store, rid, twice))
-                records.pop(rid, None)
-                aside.pop(rid, None)
-            mark = None if sieve is None else sieve(record)
-            if mark is None:
-                records[rid] = record
-            else:
-                aside[rid] = mark
+    pending = None if sieve is None or callable(sieve) else asyncio.ensure_future(sieve)
+    ready = sieve if callable(sieve) else None
+    try:
+        async for item in listing:
+            if isinstance(item, ListingEnd):
+                end = item
+                break
+            if pending is not None and pending.done():
+                ready, pending = pending.result(), None
+                _sweep(records, aside, ready)
+            problems.extend(item.problems)
+            for record in item.records:
+                rid = record.remote_id
+                if rid in records or rid in aside:
+                    problems.append(RecordProblem(store, rid, twice))
+                    records.pop(rid, None)
+                    aside.pop(rid, None)
+                mark = None if ready is None else ready(record)
+                if mark is None:
+                    records[rid] = record
+                else:
+                    aside[rid] = mark
+        if pending is not None:
+            ready, pending = await pending, None
+            _sweep(records, aside, ready)
+    finally:
+        if pending is not None:
+            pending.cancel()
     if end is None:
         end = ListingEnd(complete=False, reason="listing ended without an end marker")
     complete = end.complete and not problems
@@ -148,6 +164,19 @@ async def drain(
     return Drained(
         tuple(records.values()), complete, None if complete else reason, tuple(problems), aside
     )
+
+
+def _sweep(
+    records: dict[str, R], aside: dict[str, int], sieve: Callable[[R], int | None] | None
+) -> None:
+    """Sieve the records kept before the sieve was there (as if it had been)."""
+    if sieve is None:
+        return
+    for rid, record in list(records.items()):
+        mark = sieve(record)
+        if mark is not None:
+            del records[rid]
+            aside[rid] = mark
 
 
 async def collect(store: str, listing: AsyncIterator[ListingItem]) -> Snapshot:
@@ -159,7 +188,9 @@ async def collect(store: str, listing: AsyncIterator[ListingItem]) -> Snapshot:
 async def collect_sieved(
     store: str,
     listing: AsyncIterator[ListingItem],
-    sieve: Callable[[RemoteCertificate], int | None] | None,
+    sieve: Callable[[RemoteCertificate], int | None]
+    | Awaitable[Callable[[RemoteCertificate], int | None] | None]
+    | None,
 ) -> tuple[Snapshot, dict[str, int]]:
     """Drain a certificate listing: a :class:`Snapshot` of the records kept, and the remote
     ids ``sieve`` set aside with what it said of each (see :func:`drain`)."""

@@ -21,7 +21,7 @@ from syncd.metrics import Metrics
 from syncd.model import Capabilities, People, Snapshot
 from syncd.platforms.base import Connector
 from syncd.reconcile import GroupPolicy, OnDelete, Plan, SfccStalePolicy, plan
-from syncd.reconcile.quiet import Baseline, settle
+from syncd.reconcile.quiet import Baseline, Sieve, settle
 from syncd.registries.poll import poll_in_cycle
 from syncd.runner import persist, report
 from syncd.runner.book import Book
@@ -82,11 +82,12 @@ class CycleRunner:
         recovered = Recovered() if dry_run else await self.recover(started)
         caps = {name: self.connectors[name].capabilities for name in self.group.stores}
         policy = policy_of(self.group, force=force)
-        view = await self.db(self.ledger.load_view, self.name)
-        # Quiet records (nothing to do for them) are set aside while the listings stream in.
-        baseline = await asyncio.to_thread(Baseline, view.certificates, view.links, caps, policy)
-        sieves = {store: baseline.sieve(store) for store in self.group.stores}
+        # The ledger view loads while the listings start; quiet records (nothing to do for
+        # them) are set aside as the listings stream in, once the view is there.
+        prepared = asyncio.ensure_future(self._prepare(caps, policy))
+        sieves = {store: _sieve_of(prepared, store) for store in self.group.stores}
         fetched = await fetch_all(self.connectors, list(self.group.stores), _left(deadline), sieves)
+        view, baseline = await prepared
         self._update_health(fetched)
         snapshots = {s: f.snapshot for s, f in fetched.items() if f.snapshot is not None}
         snapshots = await reveal_codes(snapshots, view, self.connectors)
@@ -110,6 +111,13 @@ class CycleRunner:
         result = self._result(started, the_plan, fetched, tally, recovered, stored.cycle_id)
         await self._finish(result, book)
         return result
+
+    async def _prepare(
+        self, caps: Mapping[str, Capabilities], policy: GroupPolicy
+    ) -> tuple[LedgerView, Baseline]:
+        view = await self.db(self.ledger.load_view, self.name)
+        baseline = await asyncio.to_thread(Baseline, view.certificates, view.links, caps, policy)
+        return view, baseline
 
     async def _quiet(
         self, started: datetime, the_plan: Plan, fetched: Mapping[str, Fetched],
@@ -206,6 +214,18 @@ class CycleRunner:
             report.money_gauges(m, liability, book.balances, book.currencies)
         alerts = await self.db(self.ledger.open_alerts)
         report.alert_gauges(m, (a.kind for a in alerts))
+
+
+async def _sieve_of(
+    prepared: asyncio.Future[tuple[LedgerView, Baseline]], store: str
+) -> Sieve | None:
+    """``store``'s quiet test once the baseline is built; None (set nothing aside) if loading
+    the view failed — the cycle then fails with that error once the listings are done."""
+    try:
+        _, baseline = await asyncio.shield(prepared)
+    except Exception:
+        return None
+    return baseline.sieve(store)
 
 
 def _settle_and_plan(

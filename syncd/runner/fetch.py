@@ -8,7 +8,7 @@ showed, but is incomplete (no deletion is ever inferred from it) and marks the s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from syncd.errors import AuthError, ConnectorError
@@ -40,16 +40,19 @@ async def fetch_all(
     connectors: Mapping[str, Connector],
     stores: Sequence[str],
     seconds: float | None,
-    sieves: Mapping[str, Sieve] | None = None,
+    sieves: Mapping[str, Sieve | Awaitable[Sieve | None]] | None = None,
 ) -> dict[str, Fetched]:
     """Poll ``stores`` at once; never raises for one store's failure. ``sieves``: per store,
-    the quiet test whose records are set aside as they arrive (:mod:`syncd.reconcile.quiet`)."""
+    the quiet test whose records are set aside as they arrive (:mod:`syncd.reconcile.quiet`),
+    or an awaitable of it (the listing starts without waiting for it)."""
     sieves = sieves or {}
     results = await asyncio.gather(*(_fetch(connectors[s], seconds, sieves.get(s)) for s in stores))
     return {f.store: f for f in results}
 
 
-async def _fetch(connector: Connector, seconds: float | None, sieve: Sieve | None) -> Fetched:
+async def _fetch(
+    connector: Connector, seconds: float | None, sieve: Sieve | Awaitable[Sieve | None] | None
+) -> Fetched:
     store = connector.store
     try:
         async with asyncio.timeout(seconds):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from decimal import Decimal
@@ -134,3 +135,39 @@ async def test_listed_twice_the_later_copy_counts_whether_kept_or_set_aside() ->
     assert snap.certificates == (second,)
     assert aside == {}
     assert not snap.complete
+
+
+async def test_a_sieve_still_on_its_way_sieves_what_was_read_meanwhile() -> None:
+    arrived = asyncio.get_running_loop().create_future()
+
+    async def slow_listing() -> AsyncIterator[ListingItem]:
+        yield ListingPage((cert("q1"), cert("a")))
+        yield ListingPage((cert("q1"),))  # listed twice before the sieve came: later counts
+        arrived.set_result(_sieve)
+        yield ListingPage((cert("q2"), cert("b")))
+        yield ListingEnd(True)
+
+    snap, aside = await collect_sieved("s", slow_listing(), arrived)
+    assert sorted(r.remote_id for r in snap.certificates) == ["a", "b"]
+    assert aside == {"q1": ord("1"), "q2": ord("2")}
+    assert [p.record_key for p in snap.problems] == ["q1"]
+
+
+async def test_a_sieve_that_comes_after_the_listing_still_sieves_it() -> None:
+    async def late() -> object:
+        await asyncio.sleep(0.01)
+        return _sieve
+
+    pages = [ListingPage((cert("q1"), cert("a"))), ListingEnd(True)]
+    snap, aside = await collect_sieved("s", listing(pages), late())  # type: ignore[arg-type]
+    assert [r.remote_id for r in snap.certificates] == ["a"]
+    assert aside == {"q1": ord("1")}
+
+
+async def test_a_sieve_that_never_comes_sets_nothing_aside() -> None:
+    none: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    none.set_result(None)
+    pages = [ListingPage((cert("q1"), cert("a"))), ListingEnd(True)]
+    snap, aside = await collect_sieved("s", listing(pages), none)
+    assert len(snap.certificates) == 2
+    assert aside == {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 import structlog
 
 from syncd.runner.result import Outcome
@@ -235,3 +236,21 @@ async def test_max_writes_per_cycle_defers_the_rest(tmp_path: Path, ledger_url: 
 
 def _three_on_3dcart(sb: object) -> None:
     seed_on(sb, "shift4shop", ("CAPPED00001", "5"), ("CAPPED00002", "6"), ("CAPPED00003", "7"))  # type: ignore[arg-type]
+
+
+async def test_a_ledger_that_fails_while_the_listings_run_fails_the_cycle(
+    tmp_path: Path, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The view loads while the listings start: its failure still fails the cycle (after
+    the listings), and nothing is written."""
+    async with world(tmp_path, ledger_url, seed=5) as w:
+        await w.cycle()
+        before = dump(w.ledger, without=())
+
+        def broken(group: str) -> None:
+            raise OSError("disk I/O error")
+
+        monkeypatch.setattr(w.ledger, "load_view", broken)
+        with pytest.raises(OSError, match="disk I/O error"):
+            await w.cycle()
+        assert dump(w.ledger, without=()) == before
