@@ -78,7 +78,10 @@ def parse_money(raw: object, currency: str) -> Decimal:
         raise MoneyError(f"not an amount of money: {raw!r}")
     if not value.is_finite():
         raise MoneyError(f"not an amount of money: {raw!r}")
-    return quantize(value, currency)
+    try:
+        return quantize(value, currency)
+    except InvalidOperation as err:  # more digits than any real amount ("1e30")
+        raise MoneyError(f"amount out of range: {raw!r}") from err
 
 
 def format_money(value: Decimal, currency: str) -> str:

@@ -34,3 +34,9 @@ def test_not_money_is_named(bad: object) -> None:
 def test_bad_currency_is_named() -> None:
     with pytest.raises(MoneyError, match="'US'"):
         minor_units("US")
+
+
+@pytest.mark.parametrize("huge", ["1e30", "-99999999999999999999999999.9950", 10**40])
+def test_an_amount_beyond_any_real_one_is_a_money_error_naming_it(huge: object) -> None:
+    with pytest.raises(MoneyError, match="out of range"):
+        parse_money(huge, "USD")
