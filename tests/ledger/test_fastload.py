@@ -4,6 +4,7 @@ records built without their constructors yet equal to theirs; repeated values sh
 from __future__ import annotations
 
 import dataclasses
+import gc
 import inspect
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -221,3 +222,18 @@ def test_the_builders_make_what_the_constructors_make(
     assert dataclasses.replace(built, **{names[1]: values[1]}) == expected
     with pytest.raises(dataclasses.FrozenInstanceError):
         setattr(built, names[1], "changed")
+
+
+# -- garbage collection ---------------------------------------------------------------------
+
+
+def test_records_built_with_the_collector_paused_go_straight_to_the_oldest_generation() -> None:
+    """Not to the youngest, whose next collection would walk every one of them (issue 8)."""
+    was_enabled = gc.isenabled()
+    with fastload.gc_paused():
+        assert not gc.isenabled()
+        records = [[n] for n in range(1_000)]
+    assert gc.isenabled() == was_enabled
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert all(id(r) in oldest for r in records)
+    assert gc.get_count()[0] < gc.get_threshold()[0]  # no pending young collection
