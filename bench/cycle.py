@@ -143,7 +143,9 @@ SCENARIOS = (
 )
 
 
-def bench_size(n: int, scenarios: list[str], profile_dir: Path | None) -> list[Run]:
+def bench_size(
+    n: int, scenarios: list[str], profile_dir: Path | None, repeat: int = 1
+) -> list[Run]:
     with tempfile.TemporaryDirectory(prefix=f"syncd-bench-{n}-") as tmp:
         progress(f"N={n}: starting and seeding three sandboxes")
         procs = start_sandboxes(n)
@@ -154,7 +156,12 @@ def bench_size(n: int, scenarios: list[str], profile_dir: Path | None) -> list[R
             bench = Bench(n, procs, config, ledger, profile_dir)
             bench.presync()
             chosen = [s for s in SCENARIOS if s[0] in scenarios]
-            return [bench.measure(name, cond, with_churn) for name, cond, with_churn in chosen]
+            runs = []
+            for name, cond, with_churn in chosen:
+                for k in range(repeat):  # a churn repeat redeems a fresh 1 %
+                    label = f"{name} ({k + 1}/{repeat})" if repeat > 1 else name
+                    runs.append(bench.measure(label, cond, with_churn))
+            return runs
         finally:
             stop_sandboxes(procs)
 
@@ -227,10 +234,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenarios", default=",".join(s[0] for s in SCENARIOS))
     parser.add_argument("--profile-dir", type=Path, default=None, help="pyinstrument HTML here")
     parser.add_argument("--write", type=Path, default=None, help="also write this Markdown file")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="measure each scenario this many times (noise)"
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     scenarios = [s.strip() for s in args.scenarios.split(",")]
-    runs = [run for n in sizes for run in bench_size(n, scenarios, args.profile_dir)]
+    if args.repeat < 1:
+        parser.error(f"--repeat must be at least 1, got {args.repeat}")
+    runs = [run for n in sizes for run in bench_size(n, scenarios, args.profile_dir, args.repeat)]
     date = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     out = f"Machine: {machine()}  \nDate: {date}\n\n{table(runs)}\n\n{phases_table(runs)}\n"
     print(out)
