@@ -16,10 +16,14 @@
   waits for it; a 429 waits ``Time-Reset-Ms``, or backs off exponentially when it carries
   no headers.
 
-Listing: ``page``/``limit`` until the 204 that ends it. Nothing tells how many pages exist,
-so the next page is requested as soon as a page arrives (while it is parsed) but never
-speculatively further: a full listing is ``ceil(N / 250) + 1`` requests. A short page
-followed by a non-empty one means records were cut: the listing ends incomplete.
+Listing: ``page``/``limit`` until the end. Nothing tells how many pages exist, so the next
+page is requested as soon as a page arrives (while it is parsed) but never speculatively
+further. The end is the 204 (an empty page), or a short page once a full page has shown
+that the store honours ``limit``: a full listing is ``ceil(N / 250)`` requests, plus the 204
+when N is a multiple of 250 or below it (a short first page proves nothing: a store that
+capped ``limit`` would look the same, and taking it for the end would make every record
+past the cap look deleted). A short page followed by a non-empty one means records were
+cut: the listing ends incomplete.
 """
 
 from __future__ import annotations
@@ -218,6 +222,7 @@ class BigCommerceConnector:
         started = self.http.stats.requests
         page_no, pages, cut = 1, 0, False
         previous_short = False
+        limit_honoured = False  # a full page was seen: a short one is then the last
         last_id: int | None = None  # pages are sorted by id: each must start above it
         pending = asyncio.ensure_future(self._fetch_page(page_no))
         try:
@@ -238,10 +243,17 @@ class BigCommerceConnector:
                     yield self._end(False, reason, pages, started)
                     return
                 last_id = _last_id(records, last_id)
+                short = len(records) < self._page_size
+                cut = cut or (previous_short and bool(records))
+                if short and limit_honoured and not cut:
+                    pages += 1
+                    yield self._parse_page(records, page_no)
+                    yield self._end(True, None, pages, started)
+                    return
                 page_no += 1
                 pending = asyncio.ensure_future(self._fetch_page(page_no))
-                cut = cut or (previous_short and bool(records))
-                previous_short = len(records) < self._page_size
+                limit_honoured = limit_honoured or not short
+                previous_short = short
                 pages += 1
                 yield self._parse_page(records, page_no - 1)
         finally:

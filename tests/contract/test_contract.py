@@ -21,7 +21,8 @@ from tests.contract.conftest import Harness
 
 MIN_REQUESTS = {  # a full listing of N: pages + the end-of-list request where needed
     "shift4shop": lambda n: 1 + math.ceil(n / 300),  # countonly + pages (count = end)
-    "bigcommerce": lambda n: math.ceil(n / 250) + 1,  # pages + the 204
+    # pages, + the 204 unless a short page after a full one ended the listing
+    "bigcommerce": lambda n: math.ceil(n / 250) + (1 if n % 250 == 0 or n < 250 else 0),
     "sfcc": lambda n: math.ceil(n / 200) + 1,  # pages + the token request
 }
 
@@ -338,3 +339,16 @@ async def test_listing_10k_uses_the_minimum_number_of_requests(harness: Harness)
     assert len(snapshot.certificates) == 10_000
     stats = await harness.stats()
     assert stats["total"] == MIN_REQUESTS[harness.platform](10_000), stats
+
+
+@pytest.mark.parametrize("n", [120, 500, 1234])
+async def test_listing_sends_no_request_past_the_end(harness: Harness, n: int) -> None:
+    # 120: one short page; 500: every page full, so only the end marker ends it; 1234: the
+    # last page is short (on BigCommerce a short page after a full one is the end).
+    harness.seed(n)
+    connector = harness.connector()
+    await harness.reset_stats()
+    snapshot = await collect(connector.store, connector.list_certificates())
+    assert snapshot.complete, snapshot.reason
+    assert len(snapshot.certificates) == n
+    assert (await harness.stats())["total"] == MIN_REQUESTS[harness.platform](n)

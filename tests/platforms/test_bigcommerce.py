@@ -246,8 +246,9 @@ async def test_listing_spends_a_small_quota_evenly_without_429() -> None:
         await runner.cleanup()
     assert snapshot.complete
     assert len(snapshot.certificates) == 1100
-    assert c.http.stats.by_status.get("429", 0) == 0  # 6 requests, quota 4: paced, not refused
-    assert c.http.stats.requests == 6
+    # 5 pages (4 full, then a short one that ends the listing), quota 4: paced, not refused
+    assert c.http.stats.by_status.get("429", 0) == 0
+    assert c.http.stats.requests == 5
     assert sum(sleeps) >= 30  # one window had to pass
 
 
@@ -267,3 +268,29 @@ async def test_a_store_that_ignores_page_cannot_loop_the_listing_forever() -> No
     assert not snapshot.complete
     assert "ids go back" in (snapshot.reason or "")
     assert len(snapshot.certificates) == 250
+
+
+async def test_a_store_that_caps_limit_is_not_taken_for_a_short_listing() -> None:
+    # Asked for 250, this store answers 50 per page: its first page is short, which must not
+    # end the listing (the 70 records after it would look deleted). The page after a short
+    # page still has records, so the listing is read to the end and marked incomplete.
+    async def capped(request: web.Request) -> web.StreamResponse:
+        page = int(request.query["page"])
+        ids = range((page - 1) * 50 + 1, min(page * 50, 120) + 1)
+        if not ids:
+            return web.Response(status=204)
+        return web.json_response([raw(id=i, code=f"CAP{i:05d}") for i in ids])
+
+    app = web.Application()
+    app.router.add_get("/stores/h/v2/gift_certificates", capped)
+    runner, url = await serve(app)
+    c = BigCommerceConnector("bc", base_url=url, store_hash="h", access_token="t")
+    try:
+        snapshot = await collect(c.store, c.list_certificates())
+    finally:
+        await c.aclose()
+        await runner.cleanup()
+    assert len(snapshot.certificates) == 120
+    assert not snapshot.complete
+    assert snapshot.reason == "a short page was followed by more records"
+    assert c.http.stats.requests == 4  # 50 + 50 + 20 + the 204
