@@ -241,10 +241,21 @@ def main(argv: list[str] | None = None) -> int:
         "--repeat", type=int, default=1, help="measure each scenario this many times (noise)"
     )
     args = parser.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",")]
+    try:
+        sizes = [int(s) for s in args.sizes.split(",")]
+    except ValueError:
+        parser.error(f"--sizes must be comma-separated whole numbers, got {args.sizes!r}")
+    if any(n < 1 for n in sizes):
+        parser.error(f"--sizes must be at least 1 each, got {args.sizes!r}")
     scenarios = [s.strip() for s in args.scenarios.split(",")]
+    known = [s[0] for s in SCENARIOS]
+    unknown = [s for s in scenarios if s not in known]
+    if unknown:
+        parser.error(f"unknown scenario(s) {unknown}; known: {known}")
     if args.repeat < 1:
         parser.error(f"--repeat must be at least 1, got {args.repeat}")
+    if args.profile_dir is not None:  # fail now, not after seeding and the first cycle
+        args.profile_dir.mkdir(parents=True, exist_ok=True)
     runs = [run for n in sizes for run in bench_size(n, scenarios, args.profile_dir, args.repeat)]
     date = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     out = f"Machine: {machine()}  \nDate: {date}\n\n{table(runs)}\n\n{phases_table(runs)}\n"

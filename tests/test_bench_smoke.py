@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench import bounds
-from bench.cycle import bench_size, table
+from bench.cycle import bench_size, main, table
 
 
 def test_lower_bounds_follow_the_page_sizes() -> None:
@@ -27,12 +27,31 @@ def test_the_design_bound_adds_the_reread_before_each_write() -> None:
     assert bounds.wall(10_000, writes, cond, reread=True) == pytest.approx(30.05)  # 2 windows
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--scenarios", "stedy"], "unknown scenario(s) ['stedy']"),
+        (["--sizes", "1k"], "--sizes must be comma-separated whole numbers, got '1k'"),
+        (["--sizes", "0"], "--sizes must be at least 1 each, got '0'"),
+        (["--repeat", "0"], "--repeat must be at least 1, got 0"),
+    ],
+)
+def test_bad_arguments_are_refused_before_any_sandbox_starts(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_benchmark_runs_at_200() -> None:
     steady, churned = bench_size(200, ["steady", "churn 1%"], None)
     assert steady.cycle["outcome"] == churned.cycle["outcome"] == "converged"
-    # At N=200 BigCommerce's one page is short, which already ends the list; syncd still
-    # asks for the next page (the 204) to tell a cut listing: one request over the bound.
+    # At N=200 BigCommerce's one page is short. With no full page before it, that does not
+    # prove the end (a store capping `limit` looks the same), so syncd asks for the next
+    # page (the 204): one request over the API's bound. From N=251 on a short page ends it.
     assert steady.requests == {**steady.bound_requests, "bigcommerce": 2}
     assert sum(steady.writes_sent.values()) == 0
     assert steady.rows_written == {}  # a steady cycle writes no ledger row at all
