@@ -29,6 +29,7 @@ from sqlalchemy import (
     type_coerce,
 )
 
+from syncd.fastbuild import slot_builder
 from syncd.ledger import tables
 from syncd.ledger.types import FixedPointMoney, UTCDateTime, from_fixed
 from syncd.model import LedgerCertificate, LedgerLink, People, Status
@@ -235,102 +236,38 @@ def links(
 # -- records without their constructors ---------------------------------------------------
 #
 # The frozen dataclasses' ``__init__`` sets each field through ``object.__setattr__``, which
-# at 400k records is most of the load's Python time. Here the fields are plain slot stores on
-# a twin class with the same ``__slots__``, which then becomes the real class by ``__class__``
-# assignment (the language allows it between classes with the same ``__slots__``): about a
-# sixth of the time. No validation is skipped: neither class has a ``__post_init__``
-# (tests/ledger/test_fastload.py checks that, that every field is set, and that the records
-# equal the constructors'). syncd/platforms/_wire.py builds RemoteCertificates the same way.
+# at 400k records is most of the load's Python time; syncd/fastbuild.py builds them in a
+# fraction of it. One argument per field, in field order.
 
-_new = object.__new__
+_certificate: Callable[
+    [
+        int,  # id
+        str | None,  # code
+        str,  # currency
+        Decimal,  # amount
+        Decimal,  # balance
+        Status,  # status
+        str | None,  # masked_code
+        People,  # people
+        str | None,  # message
+        datetime | None,  # expires_at
+        str | None,  # origin_store
+        datetime | None,  # created_at
+    ],
+    LedgerCertificate,
+] = slot_builder(LedgerCertificate)
 
-
-class _UnfrozenCertificate:
-    """LedgerCertificate's slots, settable: see :func:`_certificate`."""
-
-    __slots__ = LedgerCertificate.__slots__
-    id: int
-    code: str | None
-    currency: str
-    amount: Decimal
-    balance: Decimal
-    status: Status
-    masked_code: str | None
-    people: People
-    message: str | None
-    expires_at: datetime | None
-    origin_store: str | None
-    created_at: datetime | None
-
-
-class _UnfrozenLink:
-    """LedgerLink's slots, settable: see :func:`_link`."""
-
-    __slots__ = LedgerLink.__slots__
-    certificate_id: int
-    store: str
-    remote_id: str
-    last_balance: Decimal | None
-    last_status: Status | None
-    version: str | None
-    last_seen_at: datetime | None
-    deleted: bool
-    unmirrorable: str | None
-
-
-def _certificate(  # one argument per field, in field order
-    id_: int,
-    code: str | None,
-    currency: str,
-    amount: Decimal,
-    balance: Decimal,
-    status: Status,
-    masked_code: str | None,
-    people: People,
-    message: str | None,
-    expires_at: datetime | None,
-    origin_store: str | None,
-    created_at: datetime | None,
-) -> LedgerCertificate:
-    """``LedgerCertificate(id_, code, …)``, built without its ``__init__`` (see above)."""
-    record = _new(_UnfrozenCertificate)
-    record.id = id_
-    record.code = code
-    record.currency = currency
-    record.amount = amount
-    record.balance = balance
-    record.status = status
-    record.masked_code = masked_code
-    record.people = people
-    record.message = message
-    record.expires_at = expires_at
-    record.origin_store = origin_store
-    record.created_at = created_at
-    record.__class__ = LedgerCertificate  # type: ignore[assignment]
-    return record  # type: ignore[return-value]
-
-
-def _link(  # one argument per field, in field order
-    certificate_id: int,
-    store: str,
-    remote_id: str,
-    last_balance: Decimal | None,
-    last_status: Status | None,
-    version: str | None,
-    last_seen_at: datetime | None,
-    deleted: bool,
-    unmirrorable: str | None,
-) -> LedgerLink:
-    """``LedgerLink(certificate_id, store, …)``, built without its ``__init__`` (see above)."""
-    record = _new(_UnfrozenLink)
-    record.certificate_id = certificate_id
-    record.store = store
-    record.remote_id = remote_id
-    record.last_balance = last_balance
-    record.last_status = last_status
-    record.version = version
-    record.last_seen_at = last_seen_at
-    record.deleted = deleted
-    record.unmirrorable = unmirrorable
-    record.__class__ = LedgerLink  # type: ignore[assignment]
-    return record  # type: ignore[return-value]
+_link: Callable[
+    [
+        int,  # certificate_id
+        str,  # store
+        str,  # remote_id
+        Decimal | None,  # last_balance
+        Status | None,  # last_status
+        str | None,  # version
+        datetime | None,  # last_seen_at
+        bool,  # deleted
+        str | None,  # unmirrorable
+    ],
+    LedgerLink,
+] = slot_builder(LedgerLink)
