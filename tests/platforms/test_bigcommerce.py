@@ -4,7 +4,7 @@ impossibility of ``DELETE /gift_certificates`` without an id."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 
 from syncd.errors import Rejected, UnsafeOperation
-from syncd.model import NewCertificate, People, RemoteCertificate, Status
+from syncd.model import NewCertificate, People, RemoteCertificate, Snapshot, Status
 from syncd.platforms.base import collect
 from syncd.platforms.bigcommerce import BigCommerceConnector, from_timestamp, to_rfc2822
 from syncd.sandbox import bigcommerce as bc_sandbox
@@ -252,19 +252,26 @@ async def test_listing_spends_a_small_quota_evenly_without_429() -> None:
     assert sum(sleeps) >= 30  # one window had to pass
 
 
+async def list_from(
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+) -> tuple[Snapshot, BigCommerceConnector]:
+    """A listing against a hand-written store whose list endpoint is ``handler``."""
+    app = web.Application()
+    app.router.add_get("/stores/h/v2/gift_certificates", handler)
+    runner, url = await serve(app)
+    c = BigCommerceConnector("bc", base_url=url, store_hash="h", access_token="t")
+    try:
+        return await collect(c.store, c.list_certificates()), c
+    finally:
+        await c.aclose()
+        await runner.cleanup()
+
+
 async def test_a_store_that_ignores_page_cannot_loop_the_listing_forever() -> None:
     async def same_page(request: web.Request) -> web.Response:
         return web.json_response([raw(id=i) for i in range(1, 251)])
 
-    app = web.Application()
-    app.router.add_get("/stores/h/v2/gift_certificates", same_page)
-    runner, url = await serve(app)
-    c = BigCommerceConnector("bc", base_url=url, store_hash="h", access_token="t")
-    try:
-        snapshot = await collect(c.store, c.list_certificates())
-    finally:
-        await c.aclose()
-        await runner.cleanup()
+    snapshot, _ = await list_from(same_page)
     assert not snapshot.complete
     assert "ids go back" in (snapshot.reason or "")
     assert len(snapshot.certificates) == 250
@@ -281,15 +288,7 @@ async def test_a_store_that_caps_limit_is_not_taken_for_a_short_listing() -> Non
             return web.Response(status=204)
         return web.json_response([raw(id=i, code=f"CAP{i:05d}") for i in ids])
 
-    app = web.Application()
-    app.router.add_get("/stores/h/v2/gift_certificates", capped)
-    runner, url = await serve(app)
-    c = BigCommerceConnector("bc", base_url=url, store_hash="h", access_token="t")
-    try:
-        snapshot = await collect(c.store, c.list_certificates())
-    finally:
-        await c.aclose()
-        await runner.cleanup()
+    snapshot, c = await list_from(capped)
     assert len(snapshot.certificates) == 120
     assert not snapshot.complete
     assert snapshot.reason == "a short page was followed by more records"
