@@ -91,7 +91,8 @@ class RecordProblem:
 
     store: str
     record_key: str  # whatever identifies it best: id, code, or "page N item M"
-    reason: str
+    reason: str  # never holds a plain code (codes are masked: syncd.limits.shown_code)
+    is_code: bool = False  # record_key is a plain code: alerts show it masked, never store it
 
 
 @dataclass(frozen=True, slots=True)

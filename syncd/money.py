@@ -6,7 +6,10 @@ that ``0.1`` stays ``Decimal("0.1")`` and not its binary approximation.
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+from syncd.limits import MONEY_MAX
 
 # ISO 4217 minor units for the currencies merchants of these platforms use; any other
 # three-letter code defaults to 2, which is right for the vast majority of currencies.
@@ -82,6 +85,42 @@ def parse_money(raw: object, currency: str) -> Decimal:
         return quantize(value, currency)
     except InvalidOperation as err:  # more digits than any real amount ("1e30")
         raise MoneyError(f"amount out of range: {raw!r}") from err
+
+
+def parse_listed_money(raw: object, currency: str) -> Decimal:
+    """A store's money value (``"1000.0000"``, ``12.5``, ``7``) exactly, as :func:`parse_money`
+    reads it but never rounded: ``MoneyError`` naming the value when it has more decimals than
+    the currency's minor unit (beyond trailing zeros), is negative, or lies beyond what the
+    ledger holds (:data:`syncd.limits.MONEY_MAX`). A negative zero is zero."""
+    value = parse_money(raw, currency)  # raises for what is no number at all
+    if isinstance(raw, float) and not -_EXACT_FLOAT < raw < _EXACT_FLOAT:
+        raise MoneyError(f"not an exact amount of money: {raw!r}")
+    exact = Decimal(repr(raw)) if isinstance(raw, float) else _decimal(raw)
+    return check_listed(exact, value, raw, currency)
+
+
+def check_listed(exact: Decimal, value: Decimal, raw: object, currency: str) -> Decimal:
+    """``value`` (``exact`` quantised to ``currency``) when it is a store's exact, non-negative
+    amount within the ledger's range; ``MoneyError`` naming ``raw`` otherwise. Text must be
+    a plain decimal number (``Decimal`` would also read ``"1_000"`` and non-ASCII digits)."""
+    if isinstance(raw, str) and not _NUMBER.fullmatch(raw):
+        raise MoneyError(f"not an amount of money: {raw!r}")
+    if value != exact:
+        places = minor_units(currency)
+        raise MoneyError(f"{raw!r} has more decimals than {currency} has ({places})")
+    if value < 0:
+        raise MoneyError(f"negative amount of money: {raw!r}")
+    if value > MONEY_MAX:
+        raise MoneyError(f"amount {raw!r} out of range (the ledger holds up to {MONEY_MAX})")
+    return value if value else abs(value)
+
+
+def _decimal(raw: object) -> Decimal:
+    return raw if isinstance(raw, Decimal) else Decimal(str(raw).strip())
+
+
+_NUMBER = re.compile(r"\s*[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\s*", re.ASCII)
+_EXACT_FLOAT = 2.0**53  # beyond it a float cannot hold every whole number, let alone cents
 
 
 def format_money(value: Decimal, currency: str) -> str:

@@ -33,8 +33,9 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from syncd.ledger.types import BigId, FixedPointMoney, JsonDoc, UTCDateTime
+from syncd.limits import COLUMN_LENGTH
 
-NAME = 200  # group, store, code, remote id lengths: generous, platforms use far less
+NAME = COLUMN_LENGTH  # group, store, code, remote id lengths: generous, platforms use far less
 _OPEN_ALERT = text("resolved_at IS NULL")
 _REMOTE_ID_SET = text("remote_id <> ''")
 

@@ -4,7 +4,8 @@ Money is stored as a **fixed-point integer**: the amount × 10⁴ in a BIGINT, o
 SQLite's NUMERIC affinity would store a REAL and lose precision, and a per-backend type would
 make the two backends behave differently; an integer is exact, sortable and summable in SQL
 (``SUM`` stays exact) on both. Four places cover every ISO 4217 minor unit (at most 3). A value
-that does not fit exactly in four places is refused, never rounded. Values come back as
+that does not fit exactly in four places, or beyond the BIGINT (:data:`syncd.limits.MONEY_MAX`),
+is refused, never rounded. Values come back as
 ``Decimal`` with four places; the row mappers quantise them to the certificate's currency
 (:func:`syncd.money.quantize`), so ``Decimal('1000.00')`` comes out for USD.
 
@@ -23,8 +24,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from syncd.ledger.records import LedgerError
+from syncd.limits import MONEY_SCALE, money_problem
 
-MONEY_SCALE = 4
 _FACTOR = Decimal(10) ** MONEY_SCALE
 
 # An auto-incrementing BIGINT key on PostgreSQL; SQLite only auto-increments INTEGER keys.
@@ -42,6 +43,9 @@ def to_fixed(value: object) -> int:
         raise LedgerError(f"not an amount of money: {value!r}") from None
     if not amount.is_finite():
         raise LedgerError(f"not an amount of money: {value!r}")
+    problem = money_problem(amount)
+    if problem is not None:
+        raise LedgerError(problem)
     scaled = amount * _FACTOR
     if scaled != scaled.to_integral_value():
         raise LedgerError(f"amount {value!r} has more than {MONEY_SCALE} decimal places")

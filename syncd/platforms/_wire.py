@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
@@ -23,8 +24,23 @@ from syncd.errors import (
     Transient,
 )
 from syncd.fastbuild import slot_builder
+from syncd.limits import (
+    CODE_LENGTH,
+    REMOTE_ID_LENGTH,
+    Fits,
+    code_limit,
+    code_problem,
+    fits,
+    remote_id_problem,
+)
 from syncd.model import People, RemoteCertificate, Status
-from syncd.money import MoneyError, normalise_currency, parse_money, quantum
+from syncd.money import (
+    MoneyError,
+    check_listed,
+    normalise_currency,
+    parse_listed_money,
+    quantum,
+)
 from syncd.platforms.http import Response, server_wait
 
 T = TypeVar("T")
@@ -102,13 +118,15 @@ _EXACT_FLOAT = 2.0**53  # beyond it a float cannot hold every whole number, let 
 
 
 class Money:
-    """Money of one currency, parsed from the wire with a memo.
+    """Money of one currency, parsed from the wire exactly, with a memo.
 
-    Balances repeat a lot (face values, untouched certificates), so each distinct raw value
-    (per JSON type: ``"10.0000"``, ``10.0`` and ``10`` are kept apart) is parsed once and
-    its Decimal shared. The memo is emptied when it reaches :data:`MEMO_LIMIT`, so a store
-    sending endless distinct values cannot grow it. Anything unusual goes through
-    :func:`syncd.money.parse_money`, which raises naming the bad value.
+    What :func:`syncd.money.parse_listed_money` accepts, and nothing else: a value with more
+    decimals than the currency has is refused, never rounded; so is a negative one or one
+    beyond the ledger's range (``ValueError`` naming the value). Balances repeat a lot (face
+    values, untouched certificates), so each distinct raw value (per JSON type:
+    ``"10.0000"``, ``10.0`` and ``10`` are kept apart) is checked once and its Decimal
+    shared; a refused value is not remembered. The memo is emptied when it reaches
+    :data:`MEMO_LIMIT`, so a store sending endless distinct values cannot grow it.
     """
 
     __slots__ = ("_memos", "_quantum", "_zero", "code")
@@ -120,7 +138,8 @@ class Money:
         self._memos: dict[type, dict[Any, Decimal]] = {str: {}, int: {}, float: {}}
 
     def parse(self, raw: object) -> Decimal:
-        """``raw`` as a Decimal quantised to the currency; ``ValueError`` if it is not money."""
+        """``raw`` as a Decimal quantised to the currency; ``ValueError`` if it is not
+        exactly an amount the ledger holds."""
         memo = self._memos.get(type(raw))  # None for bool, None, dicts…: never remembered
         if memo is not None:
             known = memo.get(raw)
@@ -131,22 +150,23 @@ class Money:
                 memo.clear()
             memo[raw] = value
             return value
-        return parse_money(raw, self.code)
+        return parse_listed_money(raw, self.code)
 
     def _new(self, raw: Any) -> Decimal:
         is_float = type(raw) is float
         try:
-            value = Decimal(repr(raw) if is_float else raw)
+            exact = Decimal(repr(raw) if is_float else raw)
         except InvalidOperation:
-            value = _NAN
-        if not value.is_finite():
-            return parse_money(raw, self.code)  # raises, naming the value
+            exact = _NAN
+        if not exact.is_finite():
+            return parse_listed_money(raw, self.code)  # raises, naming the value
         if is_float and not -_EXACT_FLOAT < raw < _EXACT_FLOAT:
             raise MoneyError(f"not an exact amount of money: {raw!r}")
         try:
-            value = value.quantize(self._quantum, rounding=ROUND_HALF_EVEN)
+            value = exact.quantize(self._quantum, rounding=ROUND_HALF_EVEN)
         except InvalidOperation as err:  # more digits than Decimal's precision
             raise MoneyError(f"not an amount of money: {raw!r} (too many digits)") from err
+        value = check_listed(exact, value, raw, self.code)
         # One zero per currency: -0.0 and 0.0 are the same memo key, so a negative zero is
         # read as zero, whichever came first.
         return value if value else self._zero
@@ -183,6 +203,53 @@ class MoneyParsers:
         return self.money(currency).parse(raw)
 
 
+def check_keys(
+    remote_id: str | None,
+    code: str | None,
+    max_code_length: int | None = None,
+    masked_code: str | None = None,
+    message: str | None = None,
+) -> None:
+    """The one check of a listed record's identity on every platform: ``ValueError`` naming
+    the value (codes masked) when the ledger could not hold it exactly or a URL could not
+    address it (:mod:`syncd.limits`), or when its ``message`` could not be stored at all.
+    ``remote_id`` None: the platform's own rule checked it (stricter); ``max_code_length``:
+    the platform's own limit. People are checked by :class:`PeopleMemo`."""
+    if code is not None:
+        code_fits = _CODE_FITS.get(max_code_length) or _code_fits(max_code_length)
+        if not code_fits(code):
+            raise ValueError(code_problem(code, max_code_length))
+    if remote_id is not None and remote_id is not code and not _ID_FITS(remote_id):
+        raise ValueError(remote_id_problem(remote_id))
+    if masked_code is not None:
+        if len(masked_code) > CODE_LENGTH:
+            raise ValueError(
+                f"masked code is {len(masked_code)} characters (at most {CODE_LENGTH})"
+            )
+        check_storable("masked code", masked_code)
+    if message is not None:
+        check_storable("message", message)
+
+
+def check_storable(field: str, text: str) -> None:
+    """``ValueError`` naming ``field`` (not its text) when no ledger could store ``text``."""
+    if _UNSTORABLE(text):
+        raise ValueError(f"{field} holds characters no database stores (NUL, lone surrogate)")
+
+
+# PostgreSQL text holds no NUL; a lone surrogate has no encoding at all (SQLite neither).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]").search
+
+
+_ID_FITS = fits(REMOTE_ID_LENGTH)
+_CODE_FITS: dict[int | None, Fits] = {None: fits(CODE_LENGTH)}
+
+
+def _code_fits(max_code_length: int | None) -> Fits:
+    found = _CODE_FITS[max_code_length] = fits(code_limit(max_code_length))
+    return found
+
+
 def utc_from_iso(raw: object) -> datetime | None:
     """An ISO-8601 timestamp as aware UTC (no offset: taken as UTC), None when empty."""
     if raw is None or raw == "":
@@ -213,11 +280,13 @@ def optional_str(record: dict[str, Any], key: str) -> str | None:
 
 
 NO_PEOPLE = People()
+_PEOPLE = ("to_name", "to_email", "from_name", "from_email")
 
 
 class PeopleMemo:
     """People values shared between the records of a store: most records carry none (the
-    one empty value) or the same few senders. Bounded like :class:`Money`'s memo."""
+    one empty value) or the same few senders. Bounded like :class:`Money`'s memo. Text no
+    database stores raises ``ValueError`` naming the field (checked once per new value)."""
 
     def __init__(self) -> None:
         self._memo: dict[tuple[str | None, ...], People] = {}
@@ -234,6 +303,9 @@ class PeopleMemo:
         key = (to_name, to_email, from_name, from_email)
         known = self._memo.get(key)
         if known is None:
+            for field, text in zip(_PEOPLE, key, strict=True):
+                if text is not None:
+                    check_storable(field, text)
             if len(self._memo) >= MEMO_LIMIT:
                 self._memo.clear()
             known = self._memo[key] = People(to_name, to_email, from_name, from_email)

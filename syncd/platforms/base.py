@@ -143,7 +143,8 @@ async def drain(
             for record in item.records:
                 rid = record.remote_id
                 if rid in records or rid in aside:
-                    problems.append(RecordProblem(store, rid, twice))
+                    is_code = getattr(record, "code", None) == rid  # 3dcart: the code is the id
+                    problems.append(RecordProblem(store, rid, twice, is_code))
                     records.pop(rid, None)
                     aside.pop(rid, None)
                 mark = None if ready is None else ready(record)

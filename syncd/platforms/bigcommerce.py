@@ -46,6 +46,7 @@ from syncd.errors import (
     Rejected,
     UnsafeOperation,
 )
+from syncd.limits import shown_id
 from syncd.model import (
     Capabilities,
     ListingEnd,
@@ -74,6 +75,7 @@ MAX_PAGE_SIZE = 250
 MAX_CODE_LENGTH = 20
 MAX_MESSAGE_LENGTH = 250
 _ID = re.compile(r"[1-9][0-9]{0,18}")
+_ID_LIMIT = 10**19  # what _ID matches: up to 19 digits
 _ITEM_PATH = re.compile(r"/gift_certificates/[1-9][0-9]{0,18}$")
 _STATUSES = {s.value: s for s in (Status.ACTIVE, Status.PENDING, Status.DISABLED, Status.EXPIRED)}
 _PEOPLE_FIELDS = ("to_name", "to_email", "from_name", "from_email")
@@ -293,22 +295,24 @@ class BigCommerceConnector:
         # Runs once per listed record: optional text fields are read inline as
         # ``v if (v := get(key)) and isinstance(v, str) else None`` (_wire.optional_str
         # without a call per field).
-        cert_id = raw["id"]
-        if isinstance(cert_id, bool) or not isinstance(cert_id, int | str):
-            raise ValueError(f"id is not an integer: {cert_id!r}")
+        remote_id = _remote_id(raw["id"])
         get = raw.get
+        code = get("code")
+        if not isinstance(code, str):
+            raise ValueError(f"code missing or not a string: {type(code).__name__}")
+        message = v if (v := get("message")) and isinstance(v, str) else None
+        _wire.check_keys(None, code, MAX_CODE_LENGTH, None, message)  # the id: _remote_id
         currency = get("currency_code") or self._currency
         if not isinstance(currency, str):
             raise ValueError(f"currency_code missing: {currency!r}")
         status = _STATUSES.get(get("status"))
         if status is None:
             raise ValueError(f"unknown status: {get('status')!r}")
-        remote_id = str(int(cert_id))
         money = self._money.money(currency)
         return _wire.certificate(
             self._store,
             remote_id,
-            v if (v := get("code")) and isinstance(v, str) else None,
+            code,
             money.code,
             money.parse(get("amount")),
             money.parse(get("balance")),
@@ -320,7 +324,7 @@ class BigCommerceConnector:
                 v if (v := get("from_name")) and isinstance(v, str) else None,
                 v if (v := get("from_email")) and isinstance(v, str) else None,
             ),
-            v if (v := get("message")) and isinstance(v, str) else None,
+            message,
             from_timestamp(get("expiry_date")),
             from_timestamp(get("purchase_date")),
             None,  # no concurrency token
@@ -446,6 +450,18 @@ class BigCommerceConnector:
 
 
 _STATUS_OUT = {status: value for value, status in _STATUSES.items()}
+
+
+def _remote_id(raw: object) -> str:
+    """A listed id as the store's remote id: a positive integer (a JSON number, or its
+    decimal digits in a string), exactly what :meth:`BigCommerceConnector._item_url` takes;
+    anything else is a bad record, refused here and never addressed."""
+    if type(raw) is int and 0 < raw < _ID_LIMIT:
+        return str(raw)
+    if type(raw) is str and _ID.fullmatch(raw):
+        return raw
+    shown = shown_id(raw) if isinstance(raw, str) else repr(raw)[:40]
+    raise ValueError(f"id {shown} is not a positive integer")
 
 
 def _int_id(raw: Any) -> int | None:

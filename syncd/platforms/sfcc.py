@@ -32,9 +32,10 @@ from syncd.errors import (
     Conflict,
     ConnectorError,
     NotFound,
-    UnsafeOperation,
+    Rejected,
     Unsupported,
 )
+from syncd.limits import code_problem, remote_id_problem
 from syncd.model import (
     Capabilities,
     ListingPage,
@@ -152,8 +153,11 @@ class SfccConnector:
     # -- wire ---------------------------------------------------------------------------
 
     def _item_url(self, merchant_id: str) -> str:
-        if not merchant_id or not merchant_id.strip():
-            raise UnsafeOperation(f"{self._store}: empty merchant_id {merchant_id!r}")
+        """ONE certificate's URL: an id that would address another resource (blank, ``.``,
+        ``..``, control characters) is refused, naming it."""
+        problem = remote_id_problem(merchant_id)
+        if problem is not None:
+            raise Rejected(self._store, f"refusing to address a certificate: {problem}")
         return f"{self._root}/{quote(merchant_id, safe='')}"
 
     def _companion_url(self, code: str | None = None, suffix: str = "") -> str:
@@ -161,8 +165,9 @@ class SfccConnector:
             raise Unsupported(self._store, "no companion endpoint configured")
         if code is None:
             return f"{self._companion}/gift_certificates"
-        if not code:
-            raise UnsafeOperation(f"{self._store}: empty certificate code")
+        problem = code_problem(code)
+        if problem is not None:
+            raise Rejected(self._store, f"refusing to address a certificate: {problem}")
         return f"{self._companion}/gift_certificates/{quote(code, safe='')}{suffix}"
 
     async def _call(
@@ -234,8 +239,15 @@ class SfccConnector:
         # (what _wire.optional_str does, without a call per field).
         get = raw.get
         merchant_id = get("merchant_id")
-        if not merchant_id or not isinstance(merchant_id, str):
+        if not isinstance(merchant_id, str):
             raise ValueError(f"merchant_id missing or not a string: {merchant_id!r}")
+        code = code or (v if (v := get("gift_certificate_code")) and isinstance(v, str) else None)
+        masked = v if (v := get("masked_gift_certificate_code")) and isinstance(v, str) else None
+        message = v if (v := get("message")) and isinstance(v, str) else None
+        _wire.check_keys(merchant_id, code, None, masked, message)
+        version = v if (v := get("_resource_state")) and isinstance(v, str) else None
+        if version is not None:
+            _wire.check_storable("_resource_state", version)
         amount_doc, balance_doc = raw["amount"], raw["balance"]
         currency = amount_doc.get("currency_mnemonic") or self._currency
         if not isinstance(currency, str):
@@ -247,22 +259,22 @@ class SfccConnector:
         return _wire.certificate(
             self._store,
             merchant_id,
-            code or (v if (v := get("gift_certificate_code")) and isinstance(v, str) else None),
+            code,
             money.code,
             amount,
             balance,
             status,
-            v if (v := get("masked_gift_certificate_code")) and isinstance(v, str) else None,
+            masked,
             self._people_memo(
                 v if (v := get("recipient_name")) and isinstance(v, str) else None,
                 v if (v := get("recipient_email")) and isinstance(v, str) else None,
                 v if (v := get("sender_name")) and isinstance(v, str) else None,
                 None,
             ),
-            v if (v := get("message")) and isinstance(v, str) else None,
+            message,
             None,  # OCAPI has no expiry
             _wire.utc_from_iso(get("creation_date")),
-            v if (v := get("_resource_state")) and isinstance(v, str) else None,
+            version,
             word,
         )
 

@@ -30,10 +30,10 @@ from syncd.errors import (
     ConnectorError,
     NotFound,
     Rejected,
-    UnsafeOperation,
     Unsupported,
     WriteNotApplied,
 )
+from syncd.limits import code_problem
 from syncd.model import (
     Capabilities,
     ListingPage,
@@ -145,10 +145,14 @@ class Shift4ShopConnector:
     # -- wire ---------------------------------------------------------------------------
 
     def _url(self, code: str | None = None) -> str:
+        """The collection, or ONE certificate: a code URL normalisation would turn into
+        another resource (``.`` is the collection, ``..`` the API root) or that no record
+        could have (blank, control characters) is refused, naming the code masked."""
         if code is None:
             return f"{self._root}/GiftCertificates"
-        if not code.strip():
-            raise UnsafeOperation(f"{self._store}: empty certificate code {code!r}")
+        problem = code_problem(code)
+        if problem is not None:
+            raise Rejected(self._store, f"refusing to address a certificate: {problem}")
         return f"{self._root}/GiftCertificates/{quote(code, safe='')}"
 
     def _error(self, response: Response, what: str) -> ConnectorError:
@@ -200,12 +204,14 @@ class Shift4ShopConnector:
             try:
                 records.append(self._parse(raw))
             except (ValueError, TypeError, AttributeError) as err:
-                key = _record_key(raw, f"offset {page.offset + index}")
-                problems.append(RecordProblem(self._store, key, str(err)))
+                key, is_code = _record_key(raw, f"offset {page.offset + index}")
+                problems.append(RecordProblem(self._store, key, str(err), is_code))
         return ListingPage(tuple(records), tuple(problems))
 
     def _parse(self, raw: Any) -> RemoteCertificate:
         code = _wire.required_str(raw, "CertificateCode")
+        notes = v if (v := raw.get("Notes")) and isinstance(v, str) else None  # optional_str
+        _wire.check_keys(code, code, None, None, notes)  # the code is the remote id
         money = self._store_money
         return _wire.certificate(
             self._store,
@@ -217,7 +223,7 @@ class Shift4ShopConnector:
             Status.ACTIVE,  # 3dcart has no status (capabilities say so)
             None,  # codes are shown in full
             _wire.NO_PEOPLE,
-            v if (v := raw.get("Notes")) and isinstance(v, str) else None,  # optional_str
+            notes,
             None,  # no expiry
             _wire.utc_from_iso(raw.get("DateCreated")),
             None,  # no concurrency token
@@ -367,7 +373,8 @@ def _outcome(code: str, element: dict[str, Any] | None, http_status: int) -> Wri
     return WriteOutcome(code, ok, status, str(element.get("Message", "")))
 
 
-def _record_key(raw: Any, fallback: str) -> str:
+def _record_key(raw: Any, fallback: str) -> tuple[str, bool]:
+    """What names a record in a problem, and whether that is its (plain) code."""
     if isinstance(raw, dict) and isinstance(raw.get("CertificateCode"), str):
-        return str(raw["CertificateCode"])
-    return fallback
+        return str(raw["CertificateCode"]), True
+    return fallback, False

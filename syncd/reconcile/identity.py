@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from syncd.model import LedgerCertificate, LedgerLink, RemoteCertificate, Snapshot
 from syncd.reconcile.plan import Alert, AlertKind
+from syncd.reconcile.record_alerts import record_alert
 
 
 def code_key(code: str, case_insensitive: bool) -> str:
@@ -36,13 +37,8 @@ class Matches:
 
     def skip(self, record: RemoteCertificate, kind: AlertKind, why: str) -> None:
         self.spoiled.add(record.store)
-        label = record.code or record.masked_code or record.remote_id
-        self.alerts.append(
-            Alert(
-                kind, record.store, None, f"{kind}:{record.store}:{record.remote_id}",
-                f"{record.store}: record {label!r} skipped: {why}",
-            )
-        )  # fmt: skip
+        alert = record_alert(kind, record.store, record.remote_id, why, code=record.code)
+        self.alerts.append(alert)
 
 
 class Index:

@@ -58,6 +58,7 @@ from syncd.reconcile.plan import (
 )
 from syncd.reconcile.policy import GroupPolicy, OnDelete, SfccStalePolicy
 from syncd.reconcile.quiet import NOTHING_QUIET, Quiet
+from syncd.reconcile.record_alerts import once_each, record_alert
 from syncd.reconcile.status import StatusMerge, merge_first_seen, merge_status
 
 
@@ -136,7 +137,7 @@ def plan(
         _plan_existing(ctx, cert, by_cert.get(cert_id, {}), matches.seen.get(cert_id, {}))
     for records in new_groups:
         _plan_new(ctx, records)
-    alerts = [*_problem_alerts(snapshots), *matches.alerts, *ctx.alerts]
+    alerts = once_each([*_problem_alerts(snapshots), *matches.alerts, *ctx.alerts])
     linked = linked_counts(links, view.certificates)
     hold = check_brake(ctx.actions, ctx.vanished, linked, snapshots, policy, quiet.listed)
     if hold:
@@ -371,12 +372,19 @@ def _link_update(ref: CertRef, link: LedgerLink, now: datetime) -> LinkUpdate:
 
 
 def _problem_alerts(snapshots: Mapping[str, Snapshot]) -> list[Alert]:
+    """One ``malformed_record`` alert per store and record set aside, whatever the number of
+    problems it had (their reasons joined)."""
     alerts = []
     for store in sorted(snapshots):
+        reasons: dict[tuple[str, bool], list[str]] = {}
         for p in snapshots[store].problems:
-            why = f"{store}: record {p.record_key!r} skipped: {p.reason}"
-            key = f"{AlertKind.MALFORMED_RECORD}:{store}:{p.record_key}"
-            alerts.append(Alert(AlertKind.MALFORMED_RECORD, store, None, key, why))
+            seen = reasons.setdefault((p.record_key, p.is_code), [])
+            if p.reason not in seen:
+                seen.append(p.reason)
+        for (key, is_code), why in reasons.items():
+            kind = AlertKind.MALFORMED_RECORD
+            code = key if is_code else None
+            alerts.append(record_alert(kind, store, key, "; ".join(why), code=code))
     return alerts
 
 

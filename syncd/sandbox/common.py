@@ -26,7 +26,7 @@ from aiohttp.typedefs import Handler, Middleware
 
 from syncd.model import Status
 from syncd.money import MoneyError, format_money, parse_money
-from syncd.sandbox.faults import Faults, SandboxStats
+from syncd.sandbox.faults import Faults, SandboxStats, Tampered
 
 SANDBOX_PREFIX = "/_sandbox/"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -37,6 +37,7 @@ __all__ = [  # Faults and SandboxStats live in .faults; they are part of this mo
     "FAULTS_KEY",
     "SHOPPER_LOG_KEY",
     "STATS_KEY",
+    "TAMPERED_KEY",
     "CertificateView",
     "Faults",
     "PlatformHooks",
@@ -46,6 +47,7 @@ __all__ = [  # Faults and SandboxStats live in .faults; they are part of this mo
     "ShopperEvent",
     "ShopperLog",
     "ShopperRefused",
+    "Tampered",
     "UnknownCode",
     "add_admin_routes",
     "new_sandbox_app",
@@ -172,6 +174,7 @@ FAULTS_KEY = web.AppKey("sandbox_faults", Faults)
 STATS_KEY = web.AppKey("sandbox_stats", SandboxStats)
 SHOPPER_LOG_KEY = web.AppKey("sandbox_shopper_log", ShopperLog)
 BACKEND_KEY = web.AppKey("sandbox_backend", SandboxBackend)
+TAMPERED_KEY = web.AppKey("sandbox_tampered", Tampered)
 
 
 def sandbox_middleware(platform: PlatformHooks) -> Middleware:
@@ -221,6 +224,7 @@ async def _faulted(
     if request.method in WRITE_METHODS and faults.roll(faults.lost_response_rate):
         raise _Dropped("lost_response")
     if platform.is_list_route(request) and isinstance(response, web.Response):
+        _tamper_list(response, request.app[TAMPERED_KEY])
         _corrupt_list(response, faults)
     return response
 
@@ -252,6 +256,16 @@ def _maybe_redeem_on_read(request: web.Request, platform: PlatformHooks, faults:
     amount = parse_money(view.balance * Decimal(str(faults.rng.uniform(0.05, 1.0))), view.currency)
     amount = max(amount, parse_money("0.01", view.currency))
     _redeem(request.app, code, min(amount, view.balance), source="redeem_on_read")
+
+
+def _tamper_list(response: web.Response, tampered: Tampered) -> None:
+    body = response.body
+    if not tampered or response.status != 200 or not isinstance(body, bytes):
+        return
+    document = json.loads(body)
+    records = _records_of(document)
+    if records and tampered.apply(records):
+        response.body = json.dumps(document).encode()
 
 
 def _corrupt_list(response: web.Response, faults: Faults) -> None:
@@ -324,6 +338,7 @@ def install_state(app: web.Application, backend: SandboxBackend, faults: Faults 
     app[STATS_KEY] = SandboxStats()
     app[SHOPPER_LOG_KEY] = ShopperLog()
     app[BACKEND_KEY] = backend
+    app[TAMPERED_KEY] = Tampered()
 
 
 def add_admin_routes(

@@ -104,3 +104,31 @@ class SandboxStats:
             "by_route": dict(self.by_route),
             "by_status": dict(self.by_status),
         }
+
+
+# Where each platform's list records carry their identity: 3dcart, BigCommerce, SFCC.
+_RECORD_IDS = ("CertificateCode", "id", "merchant_id")
+
+
+class Tampered(dict[str, dict[str, Any]]):
+    """Raw field values list pages show in place of a record's own, by remote id: what a
+    hostile store sends and no platform's own validation would let through (a blank code,
+    ``1e15``, ``-5``, ``"10.555"``). Set in-process; applied to list pages only, after the
+    platform rendered them, so a value may be anything JSON can carry."""
+
+    def apply(self, records: list[Any]) -> bool:
+        """Overwrite the tampered fields of ``records`` in place; True when any was."""
+        changed = False
+        for record in records:
+            fields_ = self.get(_record_id(record)) if isinstance(record, dict) else None
+            if fields_:
+                record.update(fields_)
+                changed = True
+        return changed
+
+
+def _record_id(record: dict[str, Any]) -> str:
+    for key in _RECORD_IDS:
+        if key in record:
+            return str(record[key])
+    return ""

@@ -20,7 +20,7 @@ from syncd.metrics import Metrics
 from syncd.runner.result import CycleResult
 from syncd.runner.service import Syncer
 from syncd.sandbox import bigcommerce, sfcc, shift4shop
-from syncd.sandbox.common import SeedCertificate
+from syncd.sandbox.common import BACKEND_KEY, TAMPERED_KEY, SeedCertificate
 from syncd.sandbox.server import Sandboxes, write_private
 
 GROUP = "sandbox"
@@ -41,6 +41,14 @@ def seed_on(sb: Sandboxes, platform: str, *certs: tuple[str, str]) -> None:
     _SEEDERS[platform](
         sb.apps[platform], [SeedCertificate(code, Decimal(a), Decimal(a)) for code, a in certs]
     )
+
+
+def tamper_on(sb: Sandboxes, platform: str, code: str, fields: dict[str, Any]) -> None:
+    """Make one sandbox's list pages show raw ``fields`` for the certificate ``code``
+    (values no platform would accept: see :class:`syncd.sandbox.faults.Tampered`)."""
+    view = sb.apps[platform][BACKEND_KEY].lookup(code)
+    assert view is not None, code
+    sb.apps[platform][TAMPERED_KEY][view.remote_id] = fields
 
 
 async def no_sleep(seconds: float) -> None:
