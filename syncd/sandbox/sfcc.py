@@ -43,9 +43,13 @@ from syncd.sandbox.common import (
 from syncd.sandbox.sfcc_auth import AUTH_PATH, TOKENS_KEY, TokenStore, access_token, authenticate
 from syncd.sandbox.sfcc_companion import (
     COMPANION_ONE_ROUTE,
+    COMPANION_REVEAL_ROUTE,
+    LEGACY_KEY,
     data_link,
     data_link_base,
+    is_companion_path,
     json_object,
+    problem_response,
 )
 from syncd.sandbox.sfcc_state import (
     API_VERSION,
@@ -79,6 +83,13 @@ class SfccSandboxConfig:
     throttle_retry_after_s: int = 1  # Retry-After of injected 429s
     clock: Callable[[], float] = time.monotonic  # token expiry
     wall_clock: Callable[[], float] = time.time  # creation dates, transactions
+    # The companion's old dialect, which the connector still speaks: PUT …/balance (an
+    # in-place re-issue no real instance can make) and calls without siteId. To be removed
+    # once the connector changes balances by OCAPI DELETE + companion create.
+    legacy_reissue: bool = True
+    # Unknown on real instances: whether a deleted certificate's code can be used again at
+    # once. On: a companion create of such a code is 409 code-not-reusable.
+    refuse_deleted_code_reuse: bool = False
 
 
 CONFIG_KEY = web.AppKey("sfcc_config", SfccSandboxConfig)
@@ -115,7 +126,7 @@ class SfccHooks:
         name = request.match_info.route.name
         if name == COMPANION_ONE_ROUTE:
             return request.match_info["code"]
-        if name == ONE_ROUTE:
+        if name in (ONE_ROUTE, COMPANION_REVEAL_ROUTE):
             record = self._store.records.get(request.match_info["merchant_id"])
             return record.code if record is not None else None
         return None
@@ -188,8 +199,12 @@ def _platform_middleware(config: SfccSandboxConfig) -> Middleware:
             _check_site(request, config)
             return await handler(request)
         except OcapiFault as fault:
+            if is_companion_path(request.path):
+                return problem_response(fault.status, fault.kind, fault.message, fault.arguments)
             return fault_response(fault)
         except web.HTTPException as err:  # unknown path or method
+            if is_companion_path(request.path):
+                return problem_response(err.status, "NotFoundException", err.reason, {})
             return fault_response(OcapiFault(err.status, "NotFoundException", err.reason))
 
     return middleware
@@ -299,7 +314,7 @@ def _shop_document(record: SfccCertificate) -> dict[str, Any]:
     return document
 
 
-def _routes() -> list[web.RouteDef]:
+def _routes(config: SfccSandboxConfig) -> list[web.RouteDef]:
     one = DATA_BASE + "/{merchant_id}"
     return [
         web.post(AUTH_PATH, access_token),
@@ -309,23 +324,30 @@ def _routes() -> list[web.RouteDef]:
         web.patch(one, patch_certificate),
         web.delete(one, delete_certificate),
         web.post(SHOP_PATH, shop_lookup),
-        *sfcc_companion.routes(),
+        *sfcc_companion.routes(legacy_reissue=config.legacy_reissue),
     ]
 
 
 def create_app(config: SfccSandboxConfig | None = None) -> web.Application:
     """An SFCC sandbox serving one site (``config.site_id``)."""
     config = config or SfccSandboxConfig()
-    store = SfccStore(config.site_id, config.currency.upper(), config.max_amount, config.wall_clock)
+    store = SfccStore(
+        config.site_id,
+        config.currency.upper(),
+        config.max_amount,
+        config.wall_clock,
+        refuse_deleted_code_reuse=config.refuse_deleted_code_reuse,
+    )
     app = web.Application(
         middlewares=[sandbox_middleware(SfccHooks(store, config)), _platform_middleware(config)]
     )
     app[CONFIG_KEY] = config
     app[STORE_KEY] = store
+    app[LEGACY_KEY] = config.legacy_reissue
     app[TOKENS_KEY] = TokenStore(
         config.client_id, config.client_secret, config.token_lifetime_s, config.clock
     )
-    app.router.add_routes(_routes())
+    app.router.add_routes(_routes(config))
     add_admin_routes(app, SfccBackend(store))
     return app
 

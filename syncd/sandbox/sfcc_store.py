@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from syncd.money import minor_units
 from syncd.sandbox.sfcc_state import (
     CREATE_FIELDS,
     CREATE_STATUSES,
@@ -28,7 +29,9 @@ from syncd.sandbox.sfcc_state import (
     refuse_unknown,
 )
 
-COMPANION_FIELDS = frozenset({*CREATE_FIELDS, "code", "status"} - {"order_no"})
+# What a companion create may set: the GiftCertificate properties the Script API can write
+# (no merchant ID, no order number, no balance).
+COMPANION_FIELDS = frozenset({*CREATE_FIELDS, "code", "status"} - {"order_no", "merchant_id"})
 CODE_MAX = 255
 
 
@@ -36,7 +39,15 @@ class SfccStore:
     """One site's certificates: insertion-ordered (list of merchant ids for O(page) slicing),
     with a plain-code index for the companion, the Shop API and the shopper routes."""
 
-    def __init__(self, site: str, currency: str, max_amount: Decimal, now: NowFn) -> None:
+    def __init__(
+        self,
+        site: str,
+        currency: str,
+        max_amount: Decimal,
+        now: NowFn,
+        *,
+        refuse_deleted_code_reuse: bool = False,
+    ) -> None:
         self.site = site
         self.currency = currency
         self.max_amount = max_amount
@@ -44,6 +55,8 @@ class SfccStore:
         self.records: dict[str, SfccCertificate] = {}
         self.order: list[str] = []
         self.by_code: dict[str, str] = {}  # plain code -> merchant_id
+        self.deleted_codes: set[str] = set()  # codes of certificates deleted through OCAPI
+        self.refuse_deleted_code_reuse = refuse_deleted_code_reuse
         self._serial = 0
 
     def create(self, body: Mapping[str, Any]) -> SfccCertificate:
@@ -52,19 +65,50 @@ class SfccStore:
         return self._create(body, new_code(self.by_code))
 
     def create_with_code(self, body: Mapping[str, Any]) -> SfccCertificate:
-        """Companion create: the caller chooses the code (docs/companion.md)."""
+        """Companion create: the caller chooses the code (docs/companion.md). Checked in the
+        contract's order: unknown fields, code, amount, people/message, e-mail, enabled,
+        status; then uniqueness (409)."""
         refuse_unknown(body, COMPANION_FIELDS)
         code = body.get("code")
         if not isinstance(code, str) or not code.strip() or len(code) > CODE_MAX:
             raise invalid("code")
+        amount = self._companion_amount(body.get("amount"))
+        changes = check_text_fields(body)
+        status = check_status(body.get("status", "issued"), CREATE_STATUSES)
         if code in self.by_code:
             raise OcapiFault(
                 409,
                 "GiftCertificateCodeNotUniqueException",
-                f"A gift certificate with code '{masked(code)}' already exists.",
+                f"A gift certificate with code '{masked(code)}' already exists on site "
+                f"'{self.site}'.",
                 {"siteId": self.site},
             )
-        return self._create(body, code)
+        if self.refuse_deleted_code_reuse and code in self.deleted_codes:
+            raise OcapiFault(
+                409,
+                "GiftCertificateCodeNotReusableException",
+                f"The code '{masked(code)}' was refused by site '{self.site}' although no gift "
+                "certificate has it (a deleted one may still hold it).",
+                {"siteId": self.site},
+            )
+        return self._insert(code, amount, status, changes, None)
+
+    def _companion_amount(self, raw: object) -> Decimal:
+        """The create amount: a Money object in the site currency, no more decimals than the
+        currency has, in (0, max]."""
+        if not isinstance(raw, dict):
+            raise invalid("amount")
+        value = raw.get("value")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise invalid("amount.value")
+        exponent = Decimal(str(value)).normalize().as_tuple().exponent
+        same_currency = raw.get("currency_mnemonic") == self.currency
+        if same_currency and isinstance(exponent, int) and -exponent > minor_units(self.currency):
+            raise invalid(
+                "amount.value",
+                f"The amount {value!r} has more decimals than {self.currency} allows.",
+            )
+        return parse_money_object(raw, "amount", self.currency, self.max_amount, positive=True)
 
     def _create(self, body: Mapping[str, Any], code: str) -> SfccCertificate:
         if "amount" not in body:
@@ -78,7 +122,17 @@ class SfccStore:
         )
         changes = check_text_fields(body)
         status = check_status(body.get("status", "issued"), CREATE_STATUSES)
-        merchant_id = self._merchant_id(body.get("merchant_id"))
+        return self._insert(code, amount, status, changes, body.get("merchant_id"))
+
+    def _insert(
+        self,
+        code: str,
+        amount: Decimal,
+        status: str,
+        changes: Mapping[str, Any],
+        merchant_id_raw: object,
+    ) -> SfccCertificate:
+        merchant_id = self._merchant_id(merchant_id_raw)
         now = self._now()
         record = SfccCertificate(
             merchant_id, code, self.currency, amount, amount, now, now, status=status, **changes
@@ -143,6 +197,7 @@ class SfccStore:
         check_state(record, state)
         del self.records[merchant_id]
         del self.by_code[record.code]
+        self.deleted_codes.add(record.code)
         self.order.remove(merchant_id)  # O(n), but deletions are rare next to page reads
 
     def redeem(self, record: SfccCertificate, amount: Decimal) -> None:
@@ -153,7 +208,8 @@ class SfccStore:
         record.touch(now)
 
     def reissue(self, code: str, raw_balance: object) -> SfccCertificate:
-        """Companion re-issue: same code and merchant_id, new balance (docs/companion.md)."""
+        """The legacy companion re-issue (``legacy_reissue``): same code and merchant_id, new
+        balance. A real instance cannot do this (the Script API has no balance setter)."""
         record = self.get_by_code(code)
         balance = parse_money_object(
             raw_balance, "balance", self.currency, self.max_amount, positive=False
@@ -173,6 +229,7 @@ class SfccStore:
         self.records.clear()
         self.order.clear()
         self.by_code.clear()
+        self.deleted_codes.clear()
 
 
 STORE_KEY = web.AppKey("sfcc_store", SfccStore)
