@@ -9,12 +9,14 @@ syncd looks again.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aioresponses import aioresponses
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
@@ -23,6 +25,7 @@ from syncd.config import load_settings
 from syncd.ledger import Ledger, tables
 from syncd.runner import persist
 from syncd.runner.service import Syncer
+from syncd.sandbox.bigcommerce import BC_STORE_KEY
 from syncd.sandbox.common import FAULTS_KEY, STATS_KEY, redeem
 from tests.runner.crash import Crash, bury, doom
 from tests.runner.world import GROUP, STORES, World, money_rows, world
@@ -117,6 +120,37 @@ async def test_a_lost_answer_is_settled_by_a_read_not_a_repeated_put(
         assert "not applied, then spent 40.00" in alert.message
         assert "30.00 at stake" in alert.message
         assert w.ledger.unfinished_intents(GROUP) == []
+
+
+async def test_a_timed_out_put_is_settled_by_a_read_not_repeated(
+    tmp_path: Path, ledger_url: str
+) -> None:
+    """The same race at the instant of a timeout: BigCommerce applies the PUT of 70.00, 10.00
+    is spent there, and the answer comes after our timeout. One PUT; 60.00 everywhere."""
+    async with world(tmp_path, ledger_url) as w:
+        await _spent_30_on_3dcart(w)
+        app = w.sb.apps["bigcommerce"]
+
+        def applied_then_late(url: Any, **kwargs: Any) -> None:
+            app[BC_STORE_KEY].update(int(url.path.rsplit("/", 1)[1]), kwargs["json"])
+            redeem(app, CODE, D("10.00"))
+
+        with aioresponses(passthrough_unmatched=True) as mocked:
+            mocked.put(
+                re.compile(r".*/v2/gift_certificates/\d+$"), callback=applied_then_late,
+                exception=TimeoutError(), repeat=True,
+            )  # fmt: skip
+            await w.cycle()
+        puts = [
+            calls
+            for (method, url), calls in mocked.requests.items()
+            if method == "PUT" and "/v2/gift_certificates/" in url.path
+        ]
+        assert sum(map(len, puts)) == 1  # sent exactly once
+        await w.cycle()
+        assert await _everywhere(w) == {D("60.00")}
+        _conserved(w.ledger)
+        assert "applied, then spent 10.00" in _ambiguous(w).message
 
 
 # -- (a) the outcome is never recorded: recovery settles it ----------------------------------
