@@ -130,6 +130,7 @@ def alert_json(a: AlertRecord) -> dict[str, Any]:
         "first_seen": a.first_seen.isoformat(),
         "last_seen": a.last_seen.isoformat(),
         "count": a.count,
+        "details": None if a.details is None else dict(a.details),
     }
 
 

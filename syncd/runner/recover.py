@@ -95,8 +95,8 @@ async def recheck(
     except (ConnectorError, OSError, TimeoutError) as err:
         raise NotSettled(str(err)) from err
     if isinstance(action, SetBalance) and current is not None:
-        assert written is not None
-        return _settle_balance(action, cert_id, current, written, how)
+        sent = written or Written(action.expected, action.balance)  # as planned
+        return _settle_balance(action, cert_id, current, sent, how)
     if not _took_effect(action, current):
         return Ending(cert_id, IntentState.DROPPED, None, "not applied")
     return Ending(cert_id, IntentState.DONE, written_link(how.book, action, cert_id, how.now, None))

@@ -9,6 +9,7 @@ syncd looks again.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -290,6 +291,10 @@ async def test_the_other_reading_is_journalled_and_written_everywhere(
         await w.faults("bigcommerce", lost_response_rate=1.0)
         await w.cycle()
         alert = _ambiguous(w)
+        capsys.readouterr()  # the cycles' log lines
+        assert main(["alerts", "--json", "--url", ledger_url]) == 0
+        [listed] = [a for a in json.loads(capsys.readouterr().out) if a["id"] == alert.id]
+        assert listed["details"]["correction"] == "-30.00"  # what --other-reading moves
 
         status = main(["alerts", "resolve", str(alert.id), "--other-reading", "--url", ledger_url])
         assert status == 0, capsys.readouterr().err
