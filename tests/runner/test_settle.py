@@ -154,6 +154,38 @@ async def test_a_timed_out_put_is_settled_by_a_read_not_repeated(
         assert "applied, then spent 10.00" in _ambiguous(w).message
 
 
+async def test_a_lost_answer_after_a_reread_fold_settles_the_retargeted_write(
+    tmp_path: Path, ledger_url: str
+) -> None:
+    """The pre-write re-read finds a fresh spend (folded: the intent is superseded by one
+    with the new target), then the PUT's answer is lost. The re-check must settle the
+    retargeted intent, not the superseded one: applied, every store at 70.00 − the spend."""
+    async with world(tmp_path, ledger_url) as w:
+        await _spent_30_on_3dcart(w)
+        app = w.sb.apps["bigcommerce"]
+        stats, faults = app[STATS_KEY], app[FAULTS_KEY]
+        original = stats.record
+
+        def record(route: str, outcome: str) -> None:
+            original(route, outcome)
+            if outcome == "lost_response":  # the spend raced the re-read only
+                faults.redeem_on_read_rate = 0.0
+
+        stats.record = record  # type: ignore[method-assign]
+        await w.faults("bigcommerce", redeem_on_read_rate=1.0, lost_response_rate=1.0, seed=7)
+        result = await w.cycle()
+        assert result.counts["reread_corrections"] == 1
+        raced = (await w.call("bigcommerce", "GET", "shopper/log"))[-1]
+        assert raced["source"] == "redeem_on_read"
+        expected = D("70.00") - D(raced["amount"])
+        assert w.ledger.unfinished_intents(GROUP) == []
+        await w.faults("bigcommerce", lost_response_rate=0.0)
+        await w.cycle()
+        assert await _everywhere(w) == {expected}
+        assert not [a for a in w.ledger.open_alerts(GROUP) if a.kind == "ambiguous_write"]
+        _conserved(w.ledger)
+
+
 # -- (a) the outcome is never recorded: recovery settles it ----------------------------------
 
 
