@@ -123,6 +123,7 @@ def test_minimal_config_defaults(tmp_path: Path) -> None:
     assert (group.on_delete, group.max_change_ratio, group.registries) == ("disable", 0.2, False)
     assert group.max_writes_per_cycle == 10000
     assert group.sfcc_stale_balance == "disable"
+    assert group.on_ambiguous == "assume_applied"
     assert [s.name for s in settings.stores_of(group)] == ["s3d", "sbc", "ssf"]
     assert settings.group("us") is group
 
@@ -458,6 +459,11 @@ def test_settings_built_directly_run_the_cross_checks() -> None:
             "groups[0].sfcc_stale_balance (line 30): Input should be 'disable' or 'alert'; "
             "got 'ignore'",
         ),
+        (
+            'on_ambiguous = "guess"',
+            "groups[0].on_ambiguous (line 30): Input should be 'assume_applied' or "
+            "'assume_not_applied'; got 'guess'",
+        ),
         ('cycle_deadline = "soon"', "groups[0].cycle_deadline (line 30): 'soon' is not a duration"),
         (
             "max_writes_per_cycle = 0",
@@ -473,7 +479,7 @@ def test_group_options(tmp_path: Path) -> None:
     text = MINIMAL + (
         'on_delete = "propagate"\nmax_change_ratio = 1\nregistries = true\n'
         'case_insensitive_codes = true\nsfcc_stale_balance = "alert"\n'
-        'max_writes_per_cycle = 5\ncycle_deadline = "1h30m"\n'
+        'max_writes_per_cycle = 5\ncycle_deadline = "1h30m"\non_ambiguous = "assume_not_applied"\n'
     )
     group = load(tmp_path, text).groups[0]
     assert (group.on_delete, group.max_change_ratio, group.registries) == ("propagate", 1.0, True)
@@ -481,6 +487,7 @@ def test_group_options(tmp_path: Path) -> None:
     assert group.sfcc_stale_balance == "alert"
     assert group.max_writes_per_cycle == 5
     assert group.cycle_deadline == timedelta(hours=1, minutes=30)
+    assert group.on_ambiguous == "assume_not_applied"
 
 
 # --- intervals --------------------------------------------------------------------------

@@ -1,7 +1,12 @@
 """``syncd alerts [list]`` lists open alerts; ``syncd alerts resolve ID`` closes one.
 
+``resolve ID --other-reading`` on an ``ambiguous_write`` alert journals the other reading of
+that balance write (a ``correction`` row, append-only) and moves the ledger balance, so the
+next cycle writes the corrected balance to every store; the alert is resolved.
+
 The ledger comes from the config (``-c FILE``) or ``--url``. ``--json`` for machines.
-Exit 0; ``resolve`` of an id that is not an open alert exits 1; config/URL problems exit 2.
+Exit 0; ``resolve`` of an id that is not an open alert (or, with ``--other-reading``, not an
+open ambiguous_write alert) exits 1; config/URL problems exit 2.
 """
 
 from __future__ import annotations
@@ -41,7 +46,12 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     resolve = actions.add_parser("resolve", help="close one alert (a human looked)")
     _source_options(resolve, argparse.SUPPRESS)
     resolve.add_argument("alert_id", metavar="ID", type=int, help="the alert's id")
-    resolve.set_defaults(handler=resolve_alert)
+    resolve.add_argument(
+        "--other-reading",
+        action="store_true",
+        help="ambiguous_write: journal the reading syncd did not take, then resolve",
+    )
+    resolve.set_defaults(handler=resolve_alert, other_reading=False)
 
 
 def _source_options(parser: argparse.ArgumentParser, default: Any) -> None:
@@ -69,6 +79,8 @@ def list_alerts(args: argparse.Namespace) -> int:
 
 
 def resolve_alert(args: argparse.Namespace) -> int:
+    if args.other_reading:
+        return _take_other_reading(args)
     try:
         with _open(args) as ledger:
             resolved = ledger.resolve_alert(args.alert_id)
@@ -78,6 +90,21 @@ def resolve_alert(args: argparse.Namespace) -> int:
         print(f"{_PROG}: no open alert with id {args.alert_id}", file=sys.stderr)
         return EXIT_ALERTS
     print(f"alert {args.alert_id} resolved")
+    return EXIT_OK
+
+
+def _take_other_reading(args: argparse.Namespace) -> int:
+    try:
+        with _open(args) as ledger:
+            row = ledger.take_other_reading(args.alert_id)
+    except _Failed as failed:
+        return _fail(failed)
+    except LedgerError as err:
+        return _fail(_Failed(str(err), EXIT_ALERTS))
+    print(
+        f"alert {args.alert_id} resolved: correction of {row.amount} {row.currency} journalled "
+        f"on {row.store}, ledger balance now {row.balance_after} (written everywhere next cycle)"
+    )
     return EXIT_OK
 
 
@@ -103,6 +130,7 @@ def alert_json(a: AlertRecord) -> dict[str, Any]:
         "first_seen": a.first_seen.isoformat(),
         "last_seen": a.last_seen.isoformat(),
         "count": a.count,
+        "details": None if a.details is None else dict(a.details),
     }
 
 

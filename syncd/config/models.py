@@ -126,6 +126,7 @@ class GroupSettings(_Frozen):
     registries: bool = False
     case_insensitive_codes: bool = False
     sfcc_stale_balance: Literal["disable", "alert"] = "disable"
+    on_ambiguous: Literal["assume_applied", "assume_not_applied"] = "assume_applied"
     max_writes_per_cycle: int = Field(10000, ge=1)
     cycle_deadline: Duration = timedelta(minutes=10)
     defaults: GroupDefaults = GroupDefaults()

@@ -153,6 +153,7 @@ def alert_out(row: Row[Any]) -> AlertRecord:
         last_seen=row.last_seen,
         count=row._mapping["count"],  # Row.count is the tuple method
         resolved_at=row.resolved_at,
+        details=row.details,
     )
 
 

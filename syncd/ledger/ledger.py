@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, and_, func, select
 
 from syncd.ledger import convert, fastload, tables
 from syncd.ledger.engine import WRITE, make_engine, upgrade
+from syncd.ledger.readings import take_other_reading
 from syncd.ledger.records import (
     AlertRecord,
     CertificateDetail,
@@ -116,6 +117,12 @@ class Ledger:
         """Mark an open alert resolved (by a human); False if no such open alert."""
         with self.transaction() as tx:
             return tx.resolve_alert(alert_id)
+
+    def take_other_reading(self, alert_id: int) -> JournalRecord:
+        """Journal the other reading of an open ``ambiguous_write`` alert and resolve it
+        (:mod:`syncd.ledger.readings`); returns the correction row."""
+        with self.transaction() as tx:
+            return take_other_reading(tx, alert_id, self._clock())
 
     def unfinished_intents(self, group: str) -> list[IntentRecord]:
         """Intents of ``group`` still pending or sent (to re-check after a crash), oldest first."""

@@ -71,6 +71,7 @@ class AlertKind(StrEnum):
     WRITE_FAILED = "write_failed"
     CODE_CONFLICT = "code_conflict"
     CURRENCY_MISMATCH = "currency_mismatch"
+    AMBIGUOUS_WRITE = "ambiguous_write"
 
 
 class CycleOutcome(StrEnum):
@@ -176,6 +177,7 @@ class NewAlert:
     store: str | None = None
     certificate_id: int | None = None
     key: str = ""
+    details: Mapping[str, str] | None = None  # figures a later action needs (plain strings)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -191,6 +193,7 @@ class AlertRecord:
     last_seen: datetime
     count: int
     resolved_at: datetime | None
+    details: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

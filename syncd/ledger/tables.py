@@ -7,7 +7,8 @@ and these declarations can be compared by a test. Column notes:
 * money columns: :class:`~syncd.ledger.types.FixedPointMoney`; times: ``UTCDateTime``.
 * ``links.remote_id`` is unique per store, except the empty string, which marks a link
   with no remote record (e.g. an unmirrorable certificate).
-* ``alerts``: at most one *open* alert per (kind, group, store, certificate, key).
+* ``alerts``: at most one *open* alert per (kind, group, store, certificate, key);
+  ``details`` holds the figures a later action needs (an ambiguous write's two readings).
 """
 
 from __future__ import annotations
@@ -179,6 +180,7 @@ class AlertRow(SQLModel, table=True):
     last_seen: datetime = _col(UTCDateTime(), nullable=False)
     count: int = _col(Integer(), nullable=False)
     resolved_at: datetime | None = _col(UTCDateTime())
+    details: dict[str, Any] | None = _col(JsonDoc)  # revision 0003
 
 
 class RegistryRow(SQLModel, table=True):

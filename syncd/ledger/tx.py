@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from syncd.ledger import convert, tables
 from syncd.ledger.records import (
     AlertKind,
+    AlertRecord,
     CycleOutcome,
     IntentAction,
     IntentState,
@@ -240,6 +241,8 @@ class LedgerTx:
         existing = self._conn.scalar(select(table.c.id).where(where).with_for_update())
         if existing is not None:
             bump = {"count": table.c.count + 1, "last_seen": now, "message": alert.message}
+            if alert.details is not None:
+                bump["details"] = dict(alert.details)
             self._conn.execute(update(table).where(table.c.id == existing).values(bump))
             return int(existing)
         return self._insert_alert(alert, kind, now)
@@ -255,9 +258,27 @@ class LedgerTx:
             "first_seen": now,
             "last_seen": now,
             "count": 1,
+            "details": None if alert.details is None else dict(alert.details),
         }
         table = tables.alerts
         return int(self._conn.execute(insert(table).returning(table.c.id), row).scalar_one())
+
+    def alert_for_update(self, alert_id: int) -> AlertRecord | None:
+        """One alert, open or resolved, locked until the transaction ends (None: no such id)."""
+        table = tables.alerts
+        row = self._conn.execute(select(table).where(table.c.id == alert_id).with_for_update())
+        found = row.first()
+        return None if found is None else convert.alert_out(found)
+
+    def balance_of(self, cert_id: int) -> tuple[Decimal, str]:
+        """(canonical balance, currency) of one certificate, locked until the transaction
+        ends; an unknown id is a LedgerError naming it."""
+        table = tables.certificates
+        query = select(table.c.balance, table.c.currency).where(table.c.id == cert_id)
+        row = self._conn.execute(query.with_for_update()).first()
+        if row is None:
+            raise LedgerError(f"no certificate with id {cert_id}")
+        return convert.money_out(row.balance, row.currency), row.currency
 
     def resolve_alert(self, alert_id: int, now: datetime | None = None) -> bool:
         """Mark an open alert resolved; False if there is no such open alert."""

@@ -427,7 +427,9 @@ class BigCommerceConnector:
         balance: Decimal | None = None,
         status: Status | None = None,
     ) -> RemoteCertificate:
-        """PUT absolute values (safe to repeat); returns the record the store answered."""
+        """PUT absolute values; returns the record the store answered. Never repeated blind
+        (``idempotent=False``): a spend landing between two PUTs would be overwritten; an
+        unknown outcome is settled by re-reading (syncd.runner.recover)."""
         url = self._item_url(current.remote_id)
         body: dict[str, Any] = {}
         if balance is not None:
@@ -436,7 +438,7 @@ class BigCommerceConnector:
             body["status"] = _STATUS_OUT[status]
         if not body:
             return current
-        response = await self._request("PUT", url, idempotent=True, body=body)
+        response = await self._request("PUT", url, idempotent=False, body=body)
         what = f"update certificate {current.remote_id}"
         if response.status != 200:
             raise self._error(response, what)

@@ -256,6 +256,9 @@ class HttpClient:
             self._session = aiohttp.ClientSession(
                 headers=self._headers, timeout=timeout, connector=connector
             )
+            # aiohttp by itself repeats an idempotent method (PUT too) once when a reused
+            # connection drops; whether to repeat is decided here alone (never a balance PUT).
+            self._session._retry_connection = False
         return self._session
 
     async def aclose(self) -> None:

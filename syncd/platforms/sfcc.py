@@ -366,7 +366,8 @@ class SfccConnector:
         return result
 
     async def _reissue(self, current: RemoteCertificate, balance: Decimal) -> RemoteCertificate:
-        """Set a balance by re-issuing under the same code (companion; absolute: retried)."""
+        """Set a balance by re-issuing under the same code (companion). Never repeated blind:
+        an unknown outcome is settled by re-reading."""
         if self._companion is None:
             raise Unsupported(self._store, "SFCC cannot set a balance without a companion")
         code = current.code or self._codes.get(current.remote_id)
@@ -377,7 +378,7 @@ class SfccConnector:
         value = _wire.json_number(parse_money(balance, current.currency))
         body = {"balance": {"currency_mnemonic": current.currency, "value": value}}
         url = self._companion_url(code, "/balance")
-        response = await self._call("PUT", url, idempotent=True, body=body)
+        response = await self._call("PUT", url, idempotent=False, body=body)
         what = f"set balance of {current.remote_id!r}"
         if response.status != 200:
             raise self._error(response, what)
@@ -393,7 +394,7 @@ class SfccConnector:
                 version, current = fresh.version, dataclasses.replace(fresh, code=current.code)
             body = {"_resource_state": version, **status_patch(current, status)}
             url = self._item_url(current.remote_id)
-            response = await self._call("PATCH", url, idempotent=True, body=body)
+            response = await self._call("PATCH", url, idempotent=False, body=body)
             what = f"set status of {current.remote_id!r}"
             if response.status == 200:
                 return self._parse_one(response, what, current.code)

@@ -281,14 +281,15 @@ class Shift4ShopConnector:
         return await self._set_balance(current.remote_id, balance)
 
     async def update_balances(self, writes: Sequence[BalanceWrite]) -> list[WriteOutcome]:
-        """One bulk PUT; an outcome per write, in order (absolute values: safe to retry)."""
+        """One bulk PUT; an outcome per write, in order. Never repeated blind: a spend landing
+        between two PUTs would be overwritten (an unknown outcome is settled by re-reading)."""
         if not writes:
             return []
         body = [
             {"CertificateCode": w.code, "Balance": _wire.json_number(self._quantize(w.balance))}
             for w in writes
         ]
-        response = await self.http.request("PUT", self._url(), idempotent=True, json_body=body)
+        response = await self.http.request("PUT", self._url(), idempotent=False, json_body=body)
         if response.status in (401, 403) or response.status >= 500 or response.status == 429:
             raise self._error(response, f"update {len(writes)} certificate(s)")
         return _outcomes(writes, response)

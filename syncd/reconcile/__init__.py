@@ -28,7 +28,7 @@ from syncd.reconcile.plan import (
     link_after_write,
 )
 from syncd.reconcile.planner import LedgerViewLike, View, plan
-from syncd.reconcile.policy import GroupPolicy, OnDelete, SfccStalePolicy
+from syncd.reconcile.policy import GroupPolicy, OnAmbiguous, OnDelete, SfccStalePolicy
 
 __all__ = [
     "MOVES_LEDGER",
@@ -48,6 +48,7 @@ __all__ = [
     "LedgerViewLike",
     "LinkUpdate",
     "NewKey",
+    "OnAmbiguous",
     "OnDelete",
     "Plan",
     "RereadFold",

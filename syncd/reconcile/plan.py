@@ -19,6 +19,7 @@ A held plan (``hold`` set) carries only its alerts: nothing is recorded and noth
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -219,6 +220,7 @@ class AlertKind(StrEnum):
     SFCC_STALE = "sfcc_stale"
     MALFORMED_RECORD = "malformed_record"
     DELETED = "deleted"
+    AMBIGUOUS_WRITE = "ambiguous_write"
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +230,7 @@ class Alert:
     cert: CertRef | None
     key: str  # dedupe key: the same problem gets the same key every time
     message: str
+    details: Mapping[str, str] | None = None  # figures a later action needs (ambiguous_write)
 
 
 @dataclass(frozen=True, slots=True)

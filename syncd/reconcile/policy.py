@@ -1,4 +1,4 @@
-"""A sync group's reconciliation policy: the knobs of DESIGN.md §4.6, §4.7, §4.10, §4.11."""
+"""A sync group's reconciliation policy: the knobs of DESIGN.md §4.6, §4.7, §4.10, §4.11, §5."""
 
 from __future__ import annotations
 
@@ -23,6 +23,14 @@ class SfccStalePolicy(StrEnum):
     ALERT = "alert"  # only tell a human
 
 
+class OnAmbiguous(StrEnum):
+    """Which reading of an ambiguous balance write to journal when both (or neither) make
+    the shopper's movement a spend (DESIGN.md §5; see :mod:`syncd.reconcile.settle`)."""
+
+    ASSUME_APPLIED = "assume_applied"  # our write landed, then the shopper spent
+    ASSUME_NOT_APPLIED = "assume_not_applied"  # it never landed: the whole drop is a spend
+
+
 @dataclass(frozen=True, slots=True)
 class GroupPolicy:
     """Per-group settings the planner obeys. Frozen: one value per cycle."""
@@ -31,6 +39,7 @@ class GroupPolicy:
     max_change_ratio: float = 0.2
     case_insensitive_codes: bool = False
     sfcc_stale_balance: SfccStalePolicy = SfccStalePolicy.DISABLE
+    on_ambiguous: OnAmbiguous = OnAmbiguous.ASSUME_APPLIED
     defaults: People = field(default_factory=People)
     max_writes: int = 1000
     force: bool = False  # a human said `--force`: the safety brake does not hold this plan

@@ -3,12 +3,12 @@ links after the plan, kept in step with every write (the database is written alo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
 from syncd.ledger import LedgerView
-from syncd.model import LedgerLink, RemoteCertificate
+from syncd.model import LedgerLink, RemoteCertificate, mask_code
 from syncd.reconcile import Action, Create, Plan, link_after_write
 from syncd.runner.persist import Stored
 
@@ -21,6 +21,7 @@ class Book:
     currencies: dict[int, str]
     links: dict[LinkKey, LedgerLink]
     codes: dict[int, str]  # plain codes (SFCC re-reads show none, its balance writes need one)
+    masked: dict[int, str] = field(default_factory=dict)  # masked codes of code-less certificates
 
     @classmethod
     def of(cls, view: LedgerView) -> Book:
@@ -30,6 +31,7 @@ class Book:
             {i: c.currency for i, c in certs.items()},
             {(link.certificate_id, link.store): link for link in view.links},
             {i: c.code for i, c in certs.items() if c.code},
+            {i: c.masked_code for i, c in certs.items() if c.masked_code and not c.code},
         )
 
     def apply(self, plan: Plan, stored: Stored) -> None:
@@ -40,6 +42,8 @@ class Book:
             self.currencies[cert_id] = draft.currency
             if draft.code:
                 self.codes[cert_id] = draft.code
+            elif draft.masked_code:
+                self.masked[cert_id] = draft.masked_code
         for update in plan.certificate_updates:
             self.balances[update.cert_id] = update.balance
             if update.code:
@@ -52,6 +56,13 @@ class Book:
         """``record`` with its plain code filled in from the ledger if the store hid it."""
         code = self.codes.get(cert_id)
         return replace(record, code=code) if record.code is None and code else record
+
+    def label(self, cert_id: int) -> str:
+        """The certificate as messages show it: its code masked, never plain."""
+        code = self.codes.get(cert_id)
+        if code:
+            return mask_code(code)
+        return self.masked.get(cert_id, f"certificate #{cert_id}")
 
     def link(self, cert_id: int, store: str) -> LedgerLink | None:
         return self.links.get((cert_id, store))

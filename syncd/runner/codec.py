@@ -1,8 +1,11 @@
 """Plan actions ⇄ intent rows (the outbox, DESIGN.md §5).
 
 An intent's payload holds everything needed to send or re-check the write after a crash, as
-JSON strings (money as decimal strings, never floats). ``payload["target"]`` is the balance a
-SetBalance really writes once the pre-write re-read moved it (see :mod:`syncd.runner.execute`).
+JSON strings (money as decimal strings, never floats). Once the pre-write re-read moved a
+SetBalance (see :mod:`syncd.runner.execute`), ``payload["target"]`` is the balance it really
+writes and ``payload["base"]`` the balance the store showed then; without them the write is
+the planned ``balance`` over the listed ``expected``. Both settle a write whose outcome is
+unknown (:mod:`syncd.reconcile.settle`).
 """
 
 from __future__ import annotations
@@ -25,12 +28,16 @@ _ACTION_NAMES: dict[str, IntentAction] = {
 
 
 def intent_of(
-    action: Action, group: str, cert_id: int, cycle_id: int | None, target: Decimal | None = None
-) -> NewIntent:
-    """The outbox row for ``action`` on certificate ``cert_id``."""
+    action: Action, group: str, cert_id: int, cycle_id: int | None, target: Decimal | None = None,
+    base: Decimal | None = None,
+) -> NewIntent:  # fmt: skip
+    """The outbox row for ``action`` on certificate ``cert_id`` (``target``/``base``: a
+    SetBalance retargeted by the pre-write re-read)."""
     payload = _payload(action)
     if target is not None:
         payload["target"] = target
+    if base is not None:
+        payload["base"] = base
     return NewIntent(
         group=group,
         store=action.store,
@@ -76,6 +83,14 @@ def target_of(intent: IntentRecord) -> Decimal | None:
     """The balance a SetBalance intent was (re)targeted to, if the re-read moved it."""
     raw = intent.payload.get("target")
     return None if raw is None else Decimal(raw)
+
+
+def base_of(intent: IntentRecord) -> Decimal | None:
+    """The store's balance a SetBalance intent's write was computed on (None: not one)."""
+    if IntentAction(intent.action) is not IntentAction.UPDATE:
+        return None
+    raw = intent.payload.get("base", intent.payload["expected"])
+    return Decimal(raw)
 
 
 def _new_certificate(p: Mapping[str, Any]) -> NewCertificate:

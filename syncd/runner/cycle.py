@@ -20,7 +20,7 @@ from syncd.ledger import AlertKind, Ledger, LedgerView, NewAlert
 from syncd.metrics import Metrics
 from syncd.model import Capabilities, People, Snapshot
 from syncd.platforms.base import Connector
-from syncd.reconcile import GroupPolicy, OnDelete, Plan, SfccStalePolicy, plan
+from syncd.reconcile import GroupPolicy, OnAmbiguous, OnDelete, Plan, SfccStalePolicy, plan
 from syncd.reconcile.quiet import Baseline, Sieve, settle
 from syncd.registries.poll import poll_in_cycle
 from syncd.runner import persist, report
@@ -43,6 +43,7 @@ def policy_of(group: GroupSettings, *, force: bool) -> GroupPolicy:
         max_change_ratio=group.max_change_ratio,
         case_insensitive_codes=group.case_insensitive_codes,
         sfcc_stale_balance=SfccStalePolicy(group.sfcc_stale_balance),
+        on_ambiguous=OnAmbiguous(group.on_ambiguous),
         defaults=People(d.to_name, d.to_email, d.from_name, d.from_email),
         max_writes=group.max_writes_per_cycle,
         force=force,
@@ -66,7 +67,8 @@ class CycleRunner:
         return self.group.name
 
     async def recover(self, now: datetime) -> Recovered:
-        return await recover_group(self.db, self.name, self.connectors, now)
+        on_ambiguous = OnAmbiguous(self.group.on_ambiguous)
+        return await recover_group(self.db, self.name, self.connectors, now, on_ambiguous)
 
     async def run(self, *, dry_run: bool, force: bool, seconds: float) -> CycleResult:
         started, deadline = self.clock(), time.monotonic() + seconds
@@ -153,6 +155,7 @@ class CycleRunner:
             group=self.name, cycle_id=stored.cycle_id, db=self.db, connectors=self.connectors,
             concurrency={n: s.max_concurrency for n, s in self.stores.items()}, book=book,
             now=now, deadline=deadline, metrics=self.metrics, unresolved=recovered.unresolved,
+            on_ambiguous=OnAmbiguous(self.group.on_ambiguous),
         )  # fmt: skip
         return await executor.run(items)
 

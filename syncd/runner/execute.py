@@ -5,6 +5,11 @@ one transaction. A balance write (and a delete) first re-reads the certificate; 
 since the listing is folded in (:func:`syncd.reconcile.fold_reread`) and persisted — journal,
 ledger balance, link base, and the intent superseded by one carrying the new target — before
 the write. Stores run concurrently, each with at most its ``max_concurrency`` writes in flight.
+
+A write whose answer never came (timeout, dropped connection, an unreadable answer) is never
+sent again: the store is read and the write settled (:func:`syncd.runner.recover.recheck`).
+Any other failure of one intent — whatever its type, the ledger's included — is contained to
+it (:meth:`Executor._contain`); every other intent goes on.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from syncd.reconcile import (
     Action,
     Create,
     Delete,
+    OnAmbiguous,
     RereadFold,
     SetBalance,
     SetStatus,
@@ -49,7 +55,7 @@ from syncd.runner import persist
 from syncd.runner.book import Book, LinkKey, created_link, written_link
 from syncd.runner.codec import intent_of
 from syncd.runner.dbthread import LedgerThread
-from syncd.runner.recover import NotSettled, recheck
+from syncd.runner.recover import NotSettled, RecheckContext, Written, recheck
 
 log = structlog.get_logger("syncd.runner")
 
@@ -59,6 +65,16 @@ class Item:
     intent_id: int
     cert_id: int
     action: Action  # its ``cert`` resolved to ``cert_id``
+
+
+@dataclass
+class Flight:
+    """One item on its way: the intent standing for it now (a re-read fold supersedes the
+    planned one) and whether a write left for the store, and which (balance writes)."""
+
+    item: Item
+    sent: bool = False
+    written: Written | None = None
 
 
 @dataclass
@@ -86,6 +102,7 @@ class Executor:
     deadline: float  # time.monotonic() value
     metrics: Metrics | None
     unresolved: set[LinkKey]
+    on_ambiguous: OnAmbiguous = OnAmbiguous.ASSUME_APPLIED
     tally: Tally = field(default_factory=Tally)
 
     async def run(self, items: Sequence[Item]) -> Tally:
@@ -108,34 +125,44 @@ class Executor:
             await self._one(item)
 
     async def _one(self, item: Item) -> None:
-        ledger, store = self.db.ledger, item.action.store
-        await self.db(persist.mark_sent, ledger, item.intent_id)
+        flight = Flight(item)
         try:
-            await self._send(item)
+            await self._attempt(flight)
+        except Exception as err:  # never BaseException: a cancelled cycle must stop
+            await self._contain(flight, err)
+
+    async def _attempt(self, flight: Flight) -> None:
+        item = flight.item
+        await self.db(persist.mark_sent, self.db.ledger, item.intent_id)
+        try:
+            await self._send(flight)
         except (ConnectorError, OSError, TimeoutError) as err:
+            store = item.action.store
             log.warning(
                 "write.failed", store=store, action=item.action.kind, error=redact(str(err))
             )
-            await self._error(item, err)
+            await self._error(flight, err)
 
-    async def _send(self, item: Item) -> None:
-        action = item.action
+    async def _send(self, flight: Flight) -> None:
+        action = flight.item.action
         if isinstance(action, Create):
-            await self._create(item, action)
+            await self._create(flight, action)
         elif isinstance(action, SetStatus):
-            await self._set_status(item, action)
+            await self._set_status(flight, action)
         else:
-            await self._balance(item, action)
+            await self._balance(flight, action)
 
     # -- the three kinds of write ---------------------------------------------------------
 
-    async def _create(self, item: Item, action: Create) -> None:
+    async def _create(self, flight: Flight, action: Create) -> None:
+        item = flight.item
         conn, cert_id = self.connectors[action.store], item.cert_id
         if (cert_id, action.store) in self.unresolved:  # an earlier create may have landed
             found = await _find(conn, action.new.code)
             if found is not None:
                 return await self._done(item, created_link(action, cert_id, found, self.now))
         try:
+            flight.sent = True
             created = await conn.create_certificate(action.new)
         except Conflict:  # the code exists there already: link it, never create twice
             found = await _find(conn, action.new.code)
@@ -146,7 +173,8 @@ class Executor:
         await self._done(item, link, wrote=True)
         return None
 
-    async def _set_status(self, item: Item, action: SetStatus) -> None:
+    async def _set_status(self, flight: Flight, action: SetStatus) -> None:
+        item = flight.item
         conn, cert_id = self.connectors[action.store], item.cert_id
         current = await conn.get_certificate(action.remote_id)
         if current is None:
@@ -154,33 +182,36 @@ class Executor:
         current = self.book.with_code(cert_id, current)
         wrote = current.status != action.status
         if wrote:
+            flight.sent = True
             await conn.update_certificate(current, status=action.status)
         await self._done(item, written_link(self.book, action, cert_id, self.now, None), wrote)
         return None
 
-    async def _balance(self, item: Item, action: SetBalance | Delete) -> None:
+    async def _balance(self, flight: Flight, action: SetBalance | Delete) -> None:
         """§5: re-read, fold what moved since the listing, persist it, then write."""
-        conn, cert_id = self.connectors[action.store], item.cert_id
+        conn, cert_id = self.connectors[action.store], flight.item.cert_id
         current = await conn.get_certificate(action.remote_id)
         if current is None:
-            return await self._gone(item)
+            return await self._gone(flight.item)
         current = self.book.with_code(cert_id, current)
         canonical = self.book.balances[cert_id]
         currency = self.book.currencies[cert_id]
         fold = fold_reread(action, current.balance, canonical, currency, self.now)
         planned = ZERO if isinstance(action, Delete) else action.balance
         if fold.journal or fold.target != planned:
-            item = await self._refold(item, action, fold, current.balance)
+            flight.item = await self._refold(flight.item, action, fold, current.balance)
         if isinstance(action, Delete):
+            flight.sent = True
             await conn.delete_certificate(action.remote_id)
         elif fold.write:
+            flight.sent, flight.written = True, Written(current.balance, fold.target)
             try:
                 await conn.update_certificate(current, balance=fold.target)
             except WriteNotApplied as err:
                 assert isinstance(action, SetBalance)
-                return await self._readback_differs(item, action, fold.target, err)
+                return await self._readback_differs(flight.item, action, fold.target, err)
         link = written_link(self.book, action, cert_id, self.now, fold.target)
-        await self._done(item, link, wrote=isinstance(action, Delete) or fold.write)
+        await self._done(flight.item, link, wrote=isinstance(action, Delete) or fold.write)
         return None
 
     async def _refold(
@@ -195,7 +226,8 @@ class Executor:
         record = persist.Fold(
             cert_id, fold.canonical, bool(fold.journal),
             persist.journal_records(fold.journal, lambda _ref: cert_id, self.cycle_id),
-            fold.alerts, link, intent_of(action, self.group, cert_id, self.cycle_id, fold.target),
+            fold.alerts, link,
+            intent_of(action, self.group, cert_id, self.cycle_id, fold.target, base=reread),
         )  # fmt: skip
         new_id = await self.db(
             persist.record_fold, self.db.ledger, self.group, item.intent_id, record, self.now
@@ -237,8 +269,11 @@ class Executor:
         self, item: Item, link: LedgerLink | None, state: IntentState, error: str | None,
         result: str,
     ) -> None:  # fmt: skip
-        ledger, store = self.db.ledger, item.action.store
-        await self.db(persist.record_outcome, ledger, item.intent_id, link, state, error)
+        await self.db(persist.record_outcome, self.db.ledger, item.intent_id, link, state, error)
+        self._count(item, result)
+
+    def _count(self, item: Item, result: str) -> None:
+        store = item.action.store
         if result == "ok":
             self.tally.writes[store] += 1
         elif result in ("failed", "error"):
@@ -252,7 +287,8 @@ class Executor:
         """The record vanished since the listing: the next listing decides what that means."""
         await self._record(item, None, IntentState.DROPPED, "gone since the listing", "dropped")
 
-    async def _error(self, item: Item, err: BaseException) -> None:
+    async def _error(self, flight: Flight, err: BaseException) -> None:
+        item = flight.item
         store, message = item.action.store, redact(str(err))
         if isinstance(err, AuthError | RateLimited):
             self.tally.store_errors[store] = message  # not applied; the store is unhealthy
@@ -260,46 +296,65 @@ class Executor:
         elif isinstance(err, NotFound | Conflict):
             await self._record(item, None, IntentState.DROPPED, message, "dropped")
         elif isinstance(err, Transient | BadPayload | OSError | TimeoutError):
-            await self._unknown_outcome(item, message)
+            self.tally.store_errors[store] = message
+            if flight.sent:
+                await self._unknown_outcome(flight, message)
+            else:  # a read before the write failed: nothing was written
+                await self._record(item, None, IntentState.DROPPED, message, "error")
         else:  # Rejected, Unsupported: retrying will not help — a human must look
             cert_id = item.cert_id
             key = f"{item.action.kind}:{item.action.store}"
             await self._alert(store, cert_id, key, f"{item.action.kind} refused: {message}")
             await self._record(item, None, IntentState.FAILED, message, "failed")
 
-    async def _unknown_outcome(self, item: Item, message: str) -> None:
-        """The write may or may not have landed: read the store to find out (§5)."""
+    async def _unknown_outcome(self, flight: Flight, message: str) -> None:
+        """The write may or may not have landed: read the store to find out (§5); a balance
+        write is settled from its base, its target and what the store shows."""
+        item = flight.item
         action, store = item.action, item.action.store
-        self.tally.store_errors[store] = message
-        target = None
-        if isinstance(action, SetBalance):
-            target = self.book.balances.get(item.cert_id)
+        how = RecheckContext(self.book, self.on_ambiguous, self.now, f"intent {item.intent_id}")
         try:
-            took, link = await recheck(
-                self.connectors[store], action, item.cert_id, _target(action, target),
-                self.book, self.now,
-            )  # fmt: skip
+            ending = await recheck(
+                self.connectors[store], action, item.cert_id, flight.written, how
+            )
         except NotSettled:
             self.unresolved.add((item.cert_id, store))
             self.tally.failures[store] += 1  # stays ``sent``: settled at the next start
             return
-        if took:
-            await self._done(item, link, wrote=True)
-        else:
-            await self._record(item, None, IntentState.DROPPED, message, "error")
+        ending = replace(ending, error=ending.error and f"{ending.error}: {message}")
+        await self.db(
+            persist.record_ending, self.db.ledger, self.group, item.intent_id, ending,
+            self.cycle_id, self.now,
+        )  # fmt: skip
+        if ending.settled is not None:
+            self.tally.alerts += len(ending.settled.alerts)
+        self._count(item, "ok" if ending.state is IntentState.DONE else "error")
+
+    async def _contain(self, flight: Flight, err: Exception) -> None:
+        """Any other failure costs this intent only: logged and alerted. A write that may
+        have reached the store stays ``sent`` (recovery settles it); one that cannot have is
+        recorded ``failed``. The ledger may be what failed: then only the log knows."""
+        item = flight.item
+        store, kind = item.action.store, item.action.kind
+        message = redact(f"{type(err).__name__}: {err}")
+        log.error("write.crashed", store=store, action=kind, error=message, sent=flight.sent)
+        self.tally.failures[store] += 1
+        try:
+            await self._alert(store, item.cert_id, f"{kind}:{store}", f"{kind} failed: {message}")
+            if flight.sent:
+                self.unresolved.add((item.cert_id, store))
+            else:
+                ledger = self.db.ledger
+                await self.db(persist.record_finished, ledger, item.intent_id,
+                              IntentState.FAILED, message)  # fmt: skip
+        except Exception as again:
+            log.error("write.unrecorded", store=store, action=kind, error=redact(str(again)))
 
     async def _alert(self, store: str, cert_id: int | None, key: str, message: str) -> None:
         alert = NewAlert(kind=AlertKind.WRITE_FAILED.value, group=self.group, message=message,
                          store=store, certificate_id=cert_id, key=key)  # fmt: skip
         await self.db(persist.raise_alert, self.db.ledger, alert, self.now)
         self.tally.alerts += 1
-
-
-def _target(action: Action, canonical: Decimal | None) -> Decimal | None:
-    """What a SetBalance wrote: the fold's target (0 for a status shown as 0)."""
-    if not isinstance(action, SetBalance) or canonical is None:
-        return None
-    return ZERO if action.zero else max(canonical, ZERO)
 
 
 async def _find(conn: Connector, code: str) -> RemoteCertificate | None:

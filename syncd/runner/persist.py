@@ -22,6 +22,7 @@ from syncd.ledger import (
 )
 from syncd.model import LedgerLink
 from syncd.reconcile import Alert, CertificateDraft, CertRef, JournalEntry, NewKey, Plan
+from syncd.reconcile.settle import SettledFold
 from syncd.runner.codec import intent_of
 
 Resolve = Callable[[CertRef], int]
@@ -101,7 +102,7 @@ def raise_alerts(
     for a in alerts:
         cert = None if a.cert is None else resolve(a.cert)
         new = NewAlert(kind=a.kind.value, group=group, message=a.message, store=a.store,
-                       certificate_id=cert, key=a.key)  # fmt: skip
+                       certificate_id=cert, key=a.key, details=a.details)  # fmt: skip
         tx.raise_alert(new, now)
 
 
@@ -163,6 +164,36 @@ def record_fold(ledger: Ledger, group: str, intent_id: int, fold: Fold, now: dat
         (new_id,) = tx.add_intents([fold.replacement])
         tx.set_intent_state(new_id, IntentState.SENT.value)
         return new_id
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    """How an intent whose outcome was unknown ends once re-checked (§5): its state, the link
+    it leaves, and — for a settled balance write — the movement journalled and its alerts."""
+
+    cert_id: int
+    state: IntentState
+    link: LedgerLink | None
+    error: str | None = None
+    settled: SettledFold | None = None
+
+
+def record_ending(
+    ledger: Ledger, group: str, intent_id: int, ending: Ending, cycle_id: int | None,
+    now: datetime,
+) -> None:  # fmt: skip
+    """The settlement's movement, the ledger balance, the link, its alerts and the intent's
+    end, in one transaction."""
+    settled, cert_id = ending.settled, ending.cert_id
+    with ledger.transaction() as tx:
+        if settled is not None and settled.journal:
+            tx.append_journal(journal_records(settled.journal, lambda _ref: cert_id, cycle_id))
+            tx.update_certificate(cert_id, balance=settled.canonical)
+        if ending.link is not None:
+            tx.upsert_links([ending.link])
+        if settled is not None:
+            raise_alerts(tx, group, settled.alerts, lambda _ref: cert_id, now)
+        tx.set_intent_state(intent_id, ending.state.value, error=ending.error)
 
 
 def finish_cycle(

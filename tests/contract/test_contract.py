@@ -240,16 +240,41 @@ async def test_500s_then_success(harness: Harness) -> None:
     assert connector.http.stats.by_status["500"] >= 2  # type: ignore[attr-defined]
 
 
-async def test_write_retried_after_500_is_applied_once(harness: Harness) -> None:
+async def _balance_write_target(harness: Harness) -> tuple[Connector, RemoteCertificate, str]:
     [code] = harness.seed(1)
     connector = harness.connector()
-    current = await connector.get_certificate(harness.remote_id(code))
+    current = await connector.get_certificate(harness.remote_id(code))  # SFCC: token fetched
     assert current is not None
-    current = dataclasses.replace(current, code=code)  # SFCC: the ledger knows the code
-    await harness.faults(error_rate=1.0)
-    harness.after_sleep = lambda: harness.set_faults_now(error_rate=0.0)
+    return connector, dataclasses.replace(current, code=code), code  # SFCC: the ledger knows it
+
+
+@pytest.mark.parametrize("fault", ["error_rate", "lost_response_rate"])
+async def test_a_balance_write_of_unknown_outcome_is_sent_once(
+    harness: Harness, fault: str
+) -> None:
+    """A 500 or a dropped answer may follow an applied write: repeating the absolute value
+    would overwrite a spend made in between. Sent once; the caller settles it by reading."""
+    connector, current, code = await _balance_write_target(harness)
+    await harness.reset_stats()
+    await harness.faults(**{fault: 1.0})
+    harness.after_sleep = lambda: harness.set_faults_now(**{fault: 0.0})
+    with pytest.raises(Transient):
+        await connector.update_certificate(current, balance=Decimal("7.00"))
+    await harness.faults(**{fault: 0.0})
+    assert await harness.route_count("PUT", "") == 1
+    seen = await connector.get_certificate(harness.remote_id(code))
+    assert seen is not None
+    assert seen.balance == (Decimal("7.00") if fault == "lost_response_rate" else Decimal("25.00"))
+
+
+async def test_a_throttled_balance_write_is_retried_and_applied_once(harness: Harness) -> None:
+    """A 429 provably never reached the application: that one is repeated."""
+    connector, current, _ = await _balance_write_target(harness)
+    await harness.reset_stats()
+    await harness.faults(throttle_next=1)
     updated = await connector.update_certificate(current, balance=Decimal("7.00"))
     assert updated.balance == Decimal("7.00")
+    assert (await harness.stats())["by_status"].get("429") == 1
 
 
 async def test_timeout_is_transient_and_ends_listing_incomplete(harness: Harness) -> None:

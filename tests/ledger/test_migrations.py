@@ -13,10 +13,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from syncd.ledger import Ledger, LedgerError
+from syncd.ledger import Ledger, LedgerError, NewAlert
 from syncd.ledger.engine import MIGRATIONS, current_revision, make_engine, safe_url, upgrade
 from syncd.ledger.tables import metadata
-from tests.ledger.factories import add, cert
+from tests.ledger.factories import T0, add, cert
 
 TABLES = {"alembic_version", "certificates", "links", "journal", "intents", "alerts", "cycles"}
 TABLES |= {"registries", "registry_items", "registry_journal"}  # 0002 (gift registries)
@@ -36,7 +36,7 @@ def test_open_creates_the_schema_from_empty(ledger_url: str) -> None:
     assert set(inspect(engine).get_table_names()) == set()
     with Ledger.open(ledger_url):
         pass
-    assert current_revision(engine) == _head() == "0002"
+    assert current_revision(engine) == _head() == "0003"
     assert set(inspect(engine).get_table_names()) == TABLES
     engine.dispose()
 
@@ -48,6 +48,30 @@ def test_reopening_is_idempotent_and_keeps_data(ledger_url: str) -> None:
         upgrade(second.engine)
         assert [c.code for c in second.load_view("us").certificates.values()] == ["A"]
         assert current_revision(second.engine) == _head()
+
+
+def test_0003_gives_existing_alerts_empty_details(ledger_url: str) -> None:
+    """An alert raised before 0003 keeps everything and has no details; a new one has them."""
+    engine = make_engine(ledger_url)
+    upgrade(engine, "0002")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO alerts (kind, group_name, key, message, first_seen, last_seen, count)"
+                " VALUES ('auth', 'us', 'bc', 'old', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"
+            )
+        )
+    engine.dispose()
+    with Ledger.open(ledger_url) as ledger:
+        with ledger.transaction() as tx:
+            tx.raise_alert(
+                NewAlert(kind="ambiguous_write", group="us", message="new", key="i1",
+                         details={"correction": "-30.00"}),
+                T0,
+            )  # fmt: skip
+        old, new = ledger.open_alerts("us")
+        assert (old.message, old.details) == ("old", None)
+        assert new.details == {"correction": "-30.00"}
 
 
 def test_migrations_match_the_table_declarations(ledger: Ledger) -> None:

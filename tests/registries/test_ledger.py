@@ -112,7 +112,7 @@ def test_upgrade_from_0001_keeps_the_certificates(ledger_url: str) -> None:
     with Ledger(engine) as old:
         add(old, cert("GC-KEEP"))
     with Ledger.open(ledger_url) as ledger:
-        assert current_revision(ledger.engine) == "0002"
+        assert current_revision(ledger.engine) == "0003"
         assert [c.code for c in ledger.load_view("us").certificates.values()] == ["GC-KEEP"]
         record(ledger, registry())
         assert len(RegistryLedger(ledger).summaries()) == 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -18,13 +17,10 @@ from syncd.runner.codec import action_of, intent_of
 from syncd.runner.reveal import fits
 from syncd.runner.service import Syncer
 from syncd.sandbox.server import Sandboxes
+from tests.runner.crash import Crash, bury, doom
 from tests.runner.world import STORES, seed_on, world
 
 D = Decimal
-
-
-class Crash(BaseException):
-    """The process died (nothing after it runs)."""
 
 
 def _three_on_3dcart(sb: Sandboxes) -> None:
@@ -34,56 +30,24 @@ def _three_on_3dcart(sb: Sandboxes) -> None:
 async def _crash_on_create(w: Any, store: str, nth: int, *, applied: bool) -> None:
     """The ``nth`` create on ``store`` kills the "process" before (or just after) reaching
     the store; from then on every store call of every worker dies too."""
-    dead = False
-    for conn in w.syncer.connectors.values():
-        for name in ("get_certificate", "update_certificate", "delete_certificate"):
-            setattr(conn, name, _unless_dead(getattr(conn, name), lambda: dead))
-    w.syncer._db = _DeadDb(w.syncer._db, lambda: dead)  # nor does it record anything more
+    switch = doom(w)
     conn = w.syncer.connectors[store]
     real = conn.create_certificate
     seen = 0
 
     async def create(cert: NewCertificate) -> Any:
-        nonlocal seen, dead
-        if dead:
+        nonlocal seen
+        if switch.dead:
             raise Crash
         seen += 1
         if seen == nth:
-            dead = True
+            switch.dead = True
             if applied:
                 await real(cert)
             raise Crash
         return await real(cert)
 
     conn.create_certificate = create
-
-
-async def _bury(w: Any) -> None:
-    """Let ledger work queued before the "crash" land (a real kill would have lost it or
-    committed it; either is what recovery must handle), so nothing moves after the restart."""
-    await asyncio.to_thread(w.syncer._db.close)
-
-
-class _DeadDb:
-    def __init__(self, db: Any, is_dead: Any) -> None:
-        self.ledger, self._db, self._is_dead = db.ledger, db, is_dead
-
-    async def __call__(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        if self._is_dead():
-            raise Crash
-        return await self._db(fn, *args, **kwargs)
-
-    def close(self) -> None:
-        self._db.close()
-
-
-def _unless_dead(method: Any, is_dead: Any) -> Any:
-    async def call(*args: Any, **kwargs: Any) -> Any:
-        if is_dead():
-            raise Crash
-        return await method(*args, **kwargs)
-
-    return call
 
 
 @pytest.mark.parametrize("applied", [False, True], ids=["before-send", "answer-lost"])
@@ -94,7 +58,7 @@ async def test_a_crash_mid_cycle_recovers_without_duplicates(
         await _crash_on_create(w, "sandbox-bigcommerce", 3, applied=applied)
         with pytest.raises(Crash):
             await w.cycle()
-        await _bury(w)
+        await bury(w)
         left = w.ledger.unfinished_intents("sandbox")
         assert any(i.state == "sent" for i in left)
 
@@ -120,7 +84,7 @@ async def test_a_pending_intent_is_dropped_and_replanned(tmp_path: Path, ledger_
         await _crash_on_create(w, "sandbox-sfcc", 1, applied=False)
         with pytest.raises(Crash):
             await w.cycle()
-        await _bury(w)
+        await bury(w)
         settings = load_settings(w.config, environ={})
         restarted = Syncer(settings, Ledger.open(ledger_url))
         try:
