@@ -93,6 +93,10 @@ class RecordProblem:
     record_key: str  # whatever identifies it best: id, code, or "page N item M"
     reason: str  # never holds a plain code (codes are masked: syncd.limits.shown_code)
     is_code: bool = False  # record_key is a plain code: alerts show it masked, never store it
+    # What the record's code could be, as far as the store showed it: creates of such a code
+    # on this store are held back (it may be that record). Both None: it could be any code.
+    code: str | None = field(default=None, compare=False, repr=False)
+    masked_code: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +127,10 @@ class Snapshot:
     complete: bool
     reason: str | None = None
     problems: tuple[RecordProblem, ...] = ()
+    # The listing reached its end and did not shift: every record was read, though some may
+    # have been set aside (``problems``). Such a listing implies no deletion, but a create of
+    # a code none of the set-aside records can be is safe there.
+    read_to_end: bool = False
 
 
 @dataclass(frozen=True, slots=True)

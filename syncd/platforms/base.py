@@ -107,6 +107,7 @@ class Drained(Generic[R]):
     reason: str | None
     problems: tuple[RecordProblem, ...]
     set_aside: dict[str, int] = field(default_factory=dict)
+    read_to_end: bool = False  # the end marker came and nothing was listed twice
 
 
 async def drain(
@@ -129,6 +130,7 @@ async def drain(
     aside: dict[str, int] = {}
     problems: list[RecordProblem] = []
     end: ListingEnd | None = None
+    shifted = False
     pending = None if sieve is None or callable(sieve) else asyncio.ensure_future(sieve)
     ready = sieve if callable(sieve) else None
     try:
@@ -145,6 +147,7 @@ async def drain(
                 if rid in records or rid in aside:
                     is_code = getattr(record, "code", None) == rid  # 3dcart: the code is the id
                     problems.append(RecordProblem(store, rid, twice, is_code))
+                    shifted = True
                     records.pop(rid, None)
                     aside.pop(rid, None)
                 mark = None if ready is None else ready(record)
@@ -163,8 +166,9 @@ async def drain(
     complete = end.complete and not problems
     reason = skipped(len(problems)) if end.complete and problems else end.reason
     return Drained(
-        tuple(records.values()), complete, None if complete else reason, tuple(problems), aside
-    )
+        tuple(records.values()), complete, None if complete else reason, tuple(problems), aside,
+        read_to_end=end.complete and not shifted,
+    )  # fmt: skip
 
 
 def _sweep(
@@ -202,5 +206,7 @@ async def collect_sieved(
         skipped=lambda n: f"{n} record(s) skipped",
         sieve=sieve,
     )
-    snapshot = Snapshot(store, done.records, done.complete, done.reason, done.problems)
+    snapshot = Snapshot(
+        store, done.records, done.complete, done.reason, done.problems, done.read_to_end
+    )
     return snapshot, done.set_aside

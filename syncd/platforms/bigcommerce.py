@@ -286,9 +286,10 @@ class BigCommerceConnector:
                 records.append(self._parse(raw))
             except (ValueError, TypeError, AttributeError, KeyError) as err:
                 key = str(raw.get("id")) if isinstance(raw, dict) and "id" in raw else None
-                problems.append(
-                    RecordProblem(self._store, key or f"page {page} item {index}", str(err))
-                )
+                code = raw.get("code") if isinstance(raw, dict) else None
+                label = key or f"page {page} item {index}"
+                shown = code if isinstance(code, str) else None
+                problems.append(RecordProblem(self._store, label, str(err), code=shown))
         return ListingPage(tuple(records), tuple(problems))
 
     def _parse(self, raw: Any) -> RemoteCertificate:

@@ -230,7 +230,10 @@ class SfccConnector:
             except (ValueError, TypeError, AttributeError, KeyError) as err:
                 key = raw.get("merchant_id") if isinstance(raw, dict) else None
                 label = key if isinstance(key, str) else f"item {start + index}"
-                problems.append(RecordProblem(self._store, label, str(err)))
+                code, masked = _shown_codes(raw)
+                problems.append(
+                    RecordProblem(self._store, label, str(err), code=code, masked_code=masked)
+                )
         return ListingPage(tuple(records), tuple(problems))
 
     def _parse(self, raw: Any, code: str | None = None) -> RemoteCertificate:
@@ -406,3 +409,14 @@ class SfccConnector:
         response = await self._call("DELETE", self._item_url(remote_id), idempotent=True)
         if response.status not in (200, 204):
             raise self._error(response, f"delete certificate {remote_id!r}")
+
+
+def _shown_codes(raw: Any) -> tuple[str | None, str | None]:
+    """The plain code (companion answers) and the masked code a record shows, if text."""
+    if not isinstance(raw, dict):
+        return None, None
+    plain, masked = raw.get("gift_certificate_code"), raw.get("masked_gift_certificate_code")
+    return (
+        plain if isinstance(plain, str) else None,
+        masked if isinstance(masked, str) else None,
+    )

@@ -205,7 +205,8 @@ class Shift4ShopConnector:
                 records.append(self._parse(raw))
             except (ValueError, TypeError, AttributeError) as err:
                 key, is_code = _record_key(raw, f"offset {page.offset + index}")
-                problems.append(RecordProblem(self._store, key, str(err), is_code))
+                code = key if is_code else None
+                problems.append(RecordProblem(self._store, key, str(err), is_code, code=code))
         return ListingPage(tuple(records), tuple(problems))
 
     def _parse(self, raw: Any) -> RemoteCertificate:

@@ -6,7 +6,8 @@ give the same plan, in the same order (§4.9).
 
 Stores that could not be listed (no snapshot) are left alone: nothing is inferred from them
 and nothing is written to them. A listing that is incomplete still counts for the records it
-shows (deltas, status, writes to those records) but implies no deletion and no create there.
+shows (deltas, status, writes to those records) but implies no deletion there, and no create
+of a code it may hold unlisted (:mod:`syncd.reconcile.creatable`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from syncd.reconcile.balances import (
     target_balance,
 )
 from syncd.reconcile.brake import cap_writes, check_brake, linked_counts
+from syncd.reconcile.creatable import NONE, CreateGuard, create_guards
 from syncd.reconcile.identity import Index, Matches, match_all
 from syncd.reconcile.plan import (
     UNMIRRORABLE_PREFIX,
@@ -87,6 +89,7 @@ class _Ctx:
     now: datetime
     complete: frozenset[str]
     reveals: Mapping[int, str]
+    creatable: Mapping[str, CreateGuard]
     drafts: list[CertificateDraft] = field(default_factory=list)
     updates: list[CertificateUpdate] = field(default_factory=list)
     links: list[LinkUpdate] = field(default_factory=list)
@@ -128,7 +131,9 @@ def plan(
     matches = match_all(index, snapshots.values())
     new_groups = _new_groups(matches, view.certificates)
     complete = frozenset(s for s, snap in snapshots.items() if snap.complete) - matches.spoiled
-    ctx = _Ctx(capabilities, policy, now, complete, matches.reveals)
+    listed = {s: snap for s, snap in snapshots.items() if s not in matches.spoiled}
+    creatable = create_guards(listed, complete)
+    ctx = _Ctx(capabilities, policy, now, complete, matches.reveals, creatable)
     by_cert = _links_by_cert(active)
     for cert_id in sorted(view.certificates):
         if cert_id in skip:
@@ -327,8 +332,10 @@ def _creates(ctx: _Ctx, work: _Work, state: LedgerCertificate) -> None:
         return  # a deleted certificate is not spread to stores that never had it
     for store in sorted(ctx.caps):
         link = work.links.get(store)
-        if store in work.seen or store not in ctx.complete or deletion.is_live(link):
+        if store in work.seen or deletion.is_live(link):
             continue
+        if not ctx.creatable.get(store, NONE).allows(state.code):
+            continue  # it may be there unlisted (syncd.reconcile.creatable)
         reason = mirror.unmirrorable_reason(state, ctx.caps[store], ctx.policy)
         if reason is None:
             balance, _ = target_balance(state.balance, state.status, ctx.caps[store])

@@ -66,3 +66,29 @@ def test_a_code_listed_on_two_records_is_alerted_masked() -> None:
     for alert, rid in zip(p.alerts, ("x1", "x2"), strict=True):
         assert alert.message.startswith(f"b: record '**********0042' (id '{rid}') skipped")
         assert CODE not in alert.message
+
+
+def test_a_listing_read_to_its_end_allows_creates_of_codes_no_set_aside_record_can_be() -> None:
+    from syncd.reconcile.creatable import create_guards
+
+    def listing(*problems: RecordProblem, read_to_end: bool = True) -> Snapshot:
+        return Snapshot("s", (), False, "skipped", problems, read_to_end)
+
+    plain = RecordProblem("s", "7", "negative balance", code=" Gift-1 ")
+    masked = RecordProblem("s", "m1", "bad", masked_code="******AB12")
+    blind = RecordProblem("s", "item 3", "not an object")
+    guards = create_guards(
+        {"plain": listing(plain), "masked": listing(masked), "blind": listing(blind),
+         "shifted": listing(plain, read_to_end=False), "whole": Snapshot("s", (), True)},
+        complete={"whole"},
+    )  # fmt: skip
+    assert guards["whole"].allows("GIFT-1")
+    assert guards["whole"].allows(None)
+    assert not guards["plain"].allows("gift-1")  # a lax store may take it for that record
+    assert guards["plain"].allows("GIFT-2")
+    assert not guards["plain"].allows(None)
+    assert not guards["masked"].allows("XXXXXXab12")
+    assert guards["masked"].allows("XXXXXXXab12")
+    assert guards["masked"].allows("XXXXXXAB13")
+    assert not guards["blind"].allows("ANYTHING")
+    assert not guards["shifted"].allows("GIFT-2")
