@@ -42,7 +42,21 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "--ledger-url", default=None, metavar="URL",
         help="ledger URL for the written config (default: SQLite next to FILE)",
     )  # fmt: skip
+    parser.add_argument(
+        "--quirks", type=_quirks, default=(), metavar="NAME,…",
+        help="play platform behaviours nobody has settled (see syncd.sandbox.quirks): "
+        "shift4shop-ignores-balance, …",
+    )  # fmt: skip
     parser.set_defaults(handler=run)
+
+
+def _quirks(raw: str) -> tuple[str, ...]:
+    from syncd.sandbox.quirks import UnknownQuirk, parse_quirks
+
+    try:
+        return parse_quirks(raw)
+    except UnknownQuirk as err:
+        raise argparse.ArgumentTypeError(str(err)) from err
 
 
 def _count(raw: str) -> int:
@@ -89,9 +103,12 @@ async def _serve(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    async with Sandboxes.start(seed=args.seed, port=args.port, host=args.host) as sandboxes:
+    start = Sandboxes.start(seed=args.seed, port=args.port, host=args.host, quirks=args.quirks)
+    async with start as sandboxes:
         for platform, url in sandboxes.urls.items():
             print(f"{platform} {url} store={STORE_NAMES[platform]}", flush=True)
+        for quirk in args.quirks:
+            print(f"quirk {quirk}", flush=True)
         if args.write_config is not None:
             path: Path = args.write_config.resolve()
             ledger = args.ledger_url or f"sqlite:///{path.parent / 'sandbox-ledger.db'}"

@@ -18,11 +18,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
 from syncd.sandbox import bigcommerce, sfcc, shift4shop
 from syncd.sandbox.common import SeedCertificate, serve
+from syncd.sandbox.quirks import apply_quirks
 from syncd.sandbox.sfcc_auth import AUTH_PATH
 from syncd.sandbox.sfcc_companion import COMPANION_BASE
 
@@ -66,24 +68,31 @@ class Sandboxes:
     _runners: list[web.AppRunner] = field(default_factory=list, repr=False)
 
     @classmethod
-    def create(cls) -> Sandboxes:
-        """The three applications with their default sandbox credentials, not yet serving."""
+    def create(cls, quirks: Sequence[str] = ()) -> Sandboxes:
+        """The three applications with their default sandbox credentials and the named
+        :mod:`~syncd.sandbox.quirks` switched on, not yet serving."""
+        configs: dict[str, Any] = {
+            "shift4shop": shift4shop.Shift4ShopSandboxConfig(),
+            "bigcommerce": bigcommerce.BigCommerceSandboxConfig(),
+            "sfcc": sfcc.SfccSandboxConfig(),
+        }
+        apply_quirks(quirks, configs)
         return cls(
             apps={
-                "shift4shop": shift4shop.create_app(),
-                "bigcommerce": bigcommerce.create_app(),
-                "sfcc": sfcc.create_app(),
+                "shift4shop": shift4shop.create_app(configs["shift4shop"]),
+                "bigcommerce": bigcommerce.create_app(configs["bigcommerce"]),
+                "sfcc": sfcc.create_app(configs["sfcc"]),
             }
         )
 
     @classmethod
     @asynccontextmanager
     async def start(
-        cls, seed: int = 0, port: int = 0, host: str = "127.0.0.1"
+        cls, seed: int = 0, port: int = 0, host: str = "127.0.0.1", quirks: Sequence[str] = ()
     ) -> AsyncIterator[Sandboxes]:
         """Serve all three (ports ``port``, ``port+1``, ``port+2``; 0 = free ports), each
         seeded with the same ``seed`` certificates; stopped when the block ends."""
-        sandboxes = cls.create()
+        sandboxes = cls.create(quirks)
         sandboxes.seed(seed_certificates(seed))
         try:
             await sandboxes.listen(host, port)

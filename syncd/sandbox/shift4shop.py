@@ -72,6 +72,9 @@ class Shift4ShopSandboxConfig:
     clock: Callable[[], float] = time.monotonic
     now: Callable[[], datetime] = _utcnow  # DateCreated, registry dates
     faults: Faults | None = None
+    # No source says a PUT of ``Balance`` is applied: this plays "it is not" (the answer
+    # still says "Updated successfully"; only a read shows the balance did not move).
+    ignores_balance: bool = False
 
 
 CONFIG_KEY = web.AppKey("shift4shop_config", Shift4ShopSandboxConfig)
@@ -237,7 +240,7 @@ def _update_one(app: web.Application, code: str, body: Any) -> dict[str, str]:
     notes = _text_field(body, "Notes")
     if amount is not None:
         record.amount = amount
-    if balance is not None:
+    if balance is not None and not app[CONFIG_KEY].ignores_balance:
         record.balance = balance
     if notes is not None:
         record.notes = notes

@@ -1,0 +1,59 @@
+"""Quirks: the platform behaviours nobody has settled, as switches on the sandboxes.
+
+Where a platform's real behaviour is unknown, the sandbox plays either answer, so a test (or
+a merchant rehearsing with ``syncd sandbox --quirks NAME,…``) can check that syncd notices a
+wrong guess at run time. Each quirk names its platform and sets one field of that sandbox's
+config before its application is created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Quirk:
+    """One switch: ``platform``'s sandbox config gets ``field = value``."""
+
+    platform: str  # shift4shop | bigcommerce | sfcc
+    field: str
+    value: Any
+    means: str  # what the store then does, for ``--help`` and errors
+
+
+QUIRKS: dict[str, Quirk] = {
+    "shift4shop-ignores-balance": Quirk(
+        "shift4shop", "ignores_balance", True,
+        "3dcart answers a PUT of Balance with success but leaves the balance as it was",
+    ),
+}  # fmt: skip
+
+
+class UnknownQuirk(ValueError):
+    """A quirk name that is not in :data:`QUIRKS` (the message lists the known ones)."""
+
+
+def parse_quirks(raw: str | Iterable[str]) -> tuple[str, ...]:
+    """Quirk names from ``a,b`` (or a list), each checked; duplicates dropped, order kept."""
+    names = raw.split(",") if isinstance(raw, str) else list(raw)
+    chosen: dict[str, None] = {}
+    for name in (n.strip() for n in names):
+        if not name:
+            continue
+        if name not in QUIRKS:
+            known = ", ".join(sorted(QUIRKS))
+            raise UnknownQuirk(f"unknown quirk {name!r} (known: {known})")
+        chosen[name] = None
+    return tuple(chosen)
+
+
+def apply_quirks(names: Iterable[str], configs: dict[str, Any]) -> None:
+    """Set each quirk's field on ``configs[platform]`` (the sandbox config objects)."""
+    for name in names:
+        quirk = QUIRKS[name]
+        config = configs[quirk.platform]
+        if not hasattr(config, quirk.field):
+            raise AttributeError(f"{type(config).__name__} has no field {quirk.field!r}")
+        setattr(config, quirk.field, quirk.value)
