@@ -246,13 +246,13 @@ class BigCommerceConnector:
                     reason = "a short page was followed by more records" if cut else None
                     yield self._end(not cut, reason, pages, started)
                     return
-                if _goes_back(records, last_id):  # a store ignoring `page` would loop forever
-                    reason = f"page {page_no} does not continue the previous one (ids go back)"
-                    yield self._end(False, reason, pages, started)
-                    return
                 stop = guard.admit(keys_of(records, "id"))
                 if stop is not None:
                     yield self._end(False, stop, pages, started)
+                    return
+                if _goes_back(records, last_id):  # a store ignoring `page` would loop forever
+                    reason = f"page {page_no} does not continue the previous one (ids go back)"
+                    yield self._end(False, reason, pages, started)
                     return
                 last_id = _last_id(records, last_id)
                 short = len(records) < self._page_size

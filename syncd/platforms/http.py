@@ -43,7 +43,7 @@ import aiohttp
 import structlog
 from yarl import URL
 
-from syncd.errors import Redirected, ResponseTooLarge, Transient
+from syncd.errors import RateLimited, Redirected, ResponseTooLarge, Transient
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -359,6 +359,8 @@ class HttpClient:
             left = time_left()
             if left is not None and delay > left:
                 failure = f"{failure}; a retry in {delay:.3g}s would pass the cycle deadline"
+                log.info("http.deadline", store=self.store, method=method, path=_path_of(url),
+                         wait=round(delay, 3), left=round(left, 3))  # fmt: skip
                 return self._give_up(method, url, response, failure, attempt)
             await self._wait_before_retry(method, url, attempt, delay, response, failure)
 
@@ -520,10 +522,11 @@ class HttpClient:
             return
         left = time_left()
         if left is not None and wait > left:
-            raise Transient(
+            raise RateLimited(
                 self.store,
                 f"{method} {_path_of(url)}: the rate limit asks for a {wait:.3g}s wait, "
                 f"past the cycle deadline ({left:.3g}s left); not sent",
+                retry_after=wait,
             )
         self.stats.rate_limit_wait_s += wait
         await self._sleep(wait)

@@ -65,11 +65,10 @@ class PageGuard:
                 f"page {self._pages} goes past the {self._promised} certificates the store "
                 "promised (slack included)"
             )
-        if keys:
-            fingerprint = hash(tuple(keys))
-            if fingerprint in self._seen:
-                return f"page {self._pages} repeats an earlier page"
-            self._seen.add(fingerprint)
+        fingerprint = hash(tuple(keys))  # an empty page too: a second one is a repeat
+        if fingerprint in self._seen:
+            return f"page {self._pages} repeats an earlier page"
+        self._seen.add(fingerprint)
         return None
 
 
