@@ -17,6 +17,7 @@ from syncd.errors import RateLimited, Redirected, ResponseTooLarge, Transient
 from syncd.platforms.base import collect
 from syncd.platforms.bigcommerce import BigCommerceConnector
 from syncd.platforms.http import HeaderRateLimiter, Response, cycle_deadline, server_wait
+from syncd.platforms.shift4shop import Shift4ShopConnector
 from syncd.sandbox.common import serve
 from tests.contract.conftest import FAST, PLATFORMS, FakeClock, Harness, start_harness, stop_harness
 
@@ -224,6 +225,39 @@ async def test_a_3dcart_count_of_a_trillion_under_a_raised_ceiling_plans_offsets
     assert not snapshot.complete
     assert len(snapshot.certificates) == 5
     assert await _list_requests(shop, "GiftCertificates") <= 3 + 2 * FAST.max_concurrency
+
+
+async def test_3dcart_pages_past_the_count_end_the_listing() -> None:
+    """A count of 10, then full pages of new records without end: stopped past the count
+    plus its slack (two pages)."""
+    asked: list[int] = []
+
+    async def endless(request: web.Request) -> web.Response:
+        if "countonly" in request.query:
+            return web.json_response({"TotalCount": 10})
+        offset = int(request.query["offset"])
+        asked.append(offset)
+        codes = range(offset, offset + int(request.query["limit"]))
+        return web.json_response([_record(f"ENDLESS{n:06d}") for n in codes])
+
+    app = web.Application()
+    app.router.add_get("/3dCartWebAPI/v2/GiftCertificates", endless)
+    runner, url = await serve(app)
+    c = Shift4ShopConnector("shop-e", base_url=url, secure_url="s", private_key="k",
+                            token="t", currency="USD", page_size=10)  # fmt: skip
+    try:
+        async with asyncio.timeout(4):
+            snapshot = await collect(c.store, c.list_certificates())
+    finally:
+        await c.aclose()
+        await runner.cleanup()
+    assert not snapshot.complete
+    assert "goes past the 10 certificates the store promised" in (snapshot.reason or "")
+    assert len(asked) <= 4
+
+
+def _record(code: str) -> dict[str, object]:
+    return {"CertificateCode": code, "Amount": 5, "Balance": 5, "DateCreated": ""}
 
 
 async def test_3dcart_pages_that_repeat_an_earlier_page_end_the_listing(shop: Harness) -> None:

@@ -104,3 +104,21 @@ async def test_recovery_is_bounded_by_the_cycle_deadline(tmp_path: Path, ledger_
             await w.faults("bigcommerce", latency_ms=0)
             await restarted.aclose()
             restarted.ledger.close()
+
+
+async def test_the_cycle_deadline_bounds_every_wait_of_its_requests(
+    tmp_path: Path, ledger_url: str
+) -> None:
+    async with world(tmp_path, ledger_url, seed=2) as w:
+        sleeps: list[float] = []
+
+        async def record(seconds: float) -> None:
+            sleeps.append(seconds)
+
+        w.syncer.connectors[BC].http._sleep = record  # type: ignore[attr-defined]
+        await w.faults("bigcommerce", throttle_next=1)  # 429: wait for the window's reset
+        result = await w.cycle(deadline=5.0)
+        [bc] = [s for s in result.stores if s.store == BC]
+        assert not bc.healthy
+        assert "HTTP 429" in (bc.reason or "")
+        assert all(s <= 5.0 for s in sleeps)  # the reset is further away than the deadline
