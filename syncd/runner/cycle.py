@@ -86,7 +86,7 @@ class CycleRunner:
     async def _run(
         self, started: datetime, deadline: float, *, dry_run: bool, force: bool
     ) -> CycleResult:
-        recovered = Recovered() if dry_run else await self._recover_in_time(started, deadline)
+        recovered = Recovered() if dry_run else await self.recover_within(started, deadline)
         caps = {name: self.connectors[name].capabilities for name in self.group.stores}
         policy = policy_of(self.group, force=force)
         # The ledger view loads while the listings start; quiet records (nothing to do for
@@ -119,13 +119,15 @@ class CycleRunner:
         await self._finish(result, book)
         return result
 
-    async def _recover_in_time(self, started: datetime, deadline: float) -> Recovered:
-        """Recovery within its share of the deadline. What it has not settled by then stays
-        ``sent`` (settled next cycle), and every such certificate counts as unresolved: the
-        executor looks its code up before creating it again."""
+    async def recover_within(self, started: datetime, deadline: float) -> Recovered:
+        """Recovery within its share of ``deadline`` (a ``time.monotonic()`` instant). What
+        it has not settled by then stays ``sent`` (settled next cycle), and every such
+        certificate counts as unresolved: the executor looks its code up before creating
+        it again."""
         try:
-            async with asyncio.timeout(_left(deadline) * RECOVERY_SHARE) as budget:
-                return await self.recover(started)
+            with cycle_deadline(deadline):
+                async with asyncio.timeout(_left(deadline) * RECOVERY_SHARE) as budget:
+                    return await self.recover(started)
         except TimeoutError:
             if not budget.expired():
                 raise

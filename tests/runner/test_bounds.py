@@ -106,6 +106,33 @@ async def test_recovery_is_bounded_by_the_cycle_deadline(tmp_path: Path, ledger_
             restarted.ledger.close()
 
 
+async def test_recovery_at_start_is_bounded_by_the_groups_cycle_deadline(
+    tmp_path: Path, ledger_url: str
+) -> None:
+    async with world(tmp_path, ledger_url, before=_on_3dcart) as w:
+        await _crash_after_create(w, BC)
+        with pytest.raises(Crash):
+            await w.cycle()
+        unfinished = w.ledger.unfinished_intents("sandbox")
+        sent = {i.id for i in unfinished if i.state == "sent" and i.store == BC}
+        text = w.config.read_text().replace(
+            'interval = "30s"', 'interval = "30s"\ncycle_deadline = "2s"'
+        )
+        w.config.write_text(text)
+        restarted = Syncer(load_settings(w.config, environ={}), Ledger.open(ledger_url))
+        try:
+            await w.faults("bigcommerce", latency_ms=3500)  # the re-check hangs
+            started = time.monotonic()
+            await restarted.start()
+            assert time.monotonic() - started < 2.0  # half the deadline, then it goes on
+            left = restarted.ledger.unfinished_intents("sandbox")
+            assert {i.id for i in left if i.state == "sent"} >= sent
+        finally:
+            await w.faults("bigcommerce", latency_ms=0)
+            await restarted.aclose()
+            restarted.ledger.close()
+
+
 async def test_the_cycle_deadline_bounds_every_wait_of_its_requests(
     tmp_path: Path, ledger_url: str
 ) -> None:
