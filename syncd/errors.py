@@ -71,3 +71,17 @@ class UnsafeOperation(SyncdError):
 class WriteNotApplied(ConnectorError):
     """The store accepted a write but reading it back shows another value (3dcart balance
     writes are an undocumented guess, PLATFORMS.md): the write must not count as done."""
+
+
+class Redirected(ConnectorError):
+    """The store answered a 3xx. Redirects are never followed (the request's credentials
+    would go with it): ``host`` is the target's host only, never the full URL."""
+
+    def __init__(self, store: str, message: str, *, status: int, host: str | None) -> None:
+        self.status = status
+        self.host = host
+        super().__init__(store, message)
+
+
+class ResponseTooLarge(ConnectorError):
+    """An answer's body passed the store's size limit; it was not read further."""

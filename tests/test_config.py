@@ -343,6 +343,16 @@ def test_a_store_without_what_it_needs(tmp_path: Path, remove: str, key: str) ->
         ),
         (
             'name = "sbc"',
+            'name = "sbc"\nmax_response_mb = 0',
+            "stores[1].max_response_mb (line 12): Input should be greater than 0; got 0",
+        ),
+        (
+            'name = "sbc"',
+            'name = "sbc"\nmax_certificates = 0',
+            "stores[1].max_certificates (line 12): Input should be greater than or equal to 1",
+        ),
+        (
+            'name = "sbc"',
             'name = "sbc"\nrate_limit_reserve = 1',
             "stores[1].rate_limit_reserve (line 12): Input should be less than 1; got 1",
         ),
@@ -377,6 +387,15 @@ def test_store_options(tmp_path: Path) -> None:
     assert (store.page_size, store.currency) == (50, "EUR")
     assert isinstance(store, BigCommerceStore)
     assert store.rate_limit_reserve == 0
+
+
+def test_store_bounds_default_and_reach_the_connector(tmp_path: Path) -> None:
+    from syncd.platforms.factory import http_options
+
+    store = load(tmp_path, MINIMAL).store("sbc")
+    assert (store.max_response_mb, store.max_certificates) == (32.0, 5_000_000)
+    text = MINIMAL.replace('name = "sbc"\n', 'name = "sbc"\nmax_response_mb = 0.5\n')
+    assert http_options(load(tmp_path, text).store("sbc")).max_body_bytes == 512 * 1024
 
 
 def test_rate_limit_reserve_is_a_bigcommerce_setting(tmp_path: Path) -> None:

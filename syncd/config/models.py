@@ -75,6 +75,9 @@ class StoreBase(_Frozen):
     max_concurrency: int = Field(4, ge=1)
     max_requests_per_second: float | None = Field(None, gt=0)  # the configured ceiling
     page_size: int | None = Field(None, ge=1)  # None: the platform's maximum
+    max_response_mb: float = Field(32.0, gt=0, le=4096)  # larger answers are refused
+    # A count/total above it is not believed: the listing ends incomplete.
+    max_certificates: int = Field(5_000_000, ge=1)
 
 
 class Shift4ShopStore(StoreBase):

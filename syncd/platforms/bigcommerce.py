@@ -70,6 +70,7 @@ from syncd.platforms.http import (
     Sleep,
     _real_sleep,
 )
+from syncd.platforms.pager import DEFAULT_MAX_CERTIFICATES, PageGuard, keys_of
 
 MAX_PAGE_SIZE = 250
 MAX_CODE_LENGTH = 20
@@ -133,6 +134,7 @@ class BigCommerceConnector:
         currency: str | None = None,
         options: HttpOptions | None = None,
         page_size: int | None = None,
+        max_certificates: int = DEFAULT_MAX_CERTIFICATES,
         clock: Clock = time.monotonic,
         sleep: Sleep = _real_sleep,
         rng: random.Random | None = None,
@@ -144,6 +146,7 @@ class BigCommerceConnector:
         self._money = _wire.MoneyParsers()
         self._people_memo = _wire.PeopleMemo()
         self._page_size = min(page_size or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+        self._max_certificates = max_certificates  # a count/total above it is not believed
         self._secrets = (access_token,)
         headers = {
             "X-Auth-Token": access_token,
@@ -151,7 +154,9 @@ class BigCommerceConnector:
             "Content-Type": "application/json",
         }
         options = options or HttpOptions()
-        self.limiter = HeaderRateLimiter(clock, reserve=options.rate_limit_reserve)
+        self.limiter = HeaderRateLimiter(
+            clock, reserve=options.rate_limit_reserve, max_wait=options.max_server_wait
+        )
         self.http = HttpClient(
             store,
             options=options,
@@ -226,6 +231,7 @@ class BigCommerceConnector:
         previous_short = False
         limit_honoured = False  # a full page was seen: a short one is then the last
         last_id: int | None = None  # pages are sorted by id: each must start above it
+        guard = PageGuard(page_size=self._page_size, max_total=self._max_certificates)
         pending = asyncio.ensure_future(self._fetch_page(page_no))
         try:
             while True:
@@ -239,6 +245,10 @@ class BigCommerceConnector:
                 if records is None:  # 204: the end
                     reason = "a short page was followed by more records" if cut else None
                     yield self._end(not cut, reason, pages, started)
+                    return
+                stop = guard.admit(keys_of(records, "id"))
+                if stop is not None:
+                    yield self._end(False, stop, pages, started)
                     return
                 if _goes_back(records, last_id):  # a store ignoring `page` would loop forever
                     reason = f"page {page_no} does not continue the previous one (ids go back)"

@@ -18,11 +18,12 @@ if TYPE_CHECKING:
 
 
 def http_options(settings: Any) -> HttpOptions:
-    """The HTTP limits of a store's settings (timeout, concurrency, rate ceiling)."""
+    """The HTTP limits of a store's settings (timeout, concurrency, rate ceiling, body size)."""
     return HttpOptions(
         timeout=float(settings.timeout),
         max_concurrency=int(settings.max_concurrency),
         max_requests_per_second=settings.max_requests_per_second,
+        max_body_bytes=int(float(settings.max_response_mb) * 1024 * 1024),
     )
 
 
@@ -57,6 +58,7 @@ def _shift4shop(store: Any) -> Connector:
         currency=store.currency,
         options=http_options(store),
         page_size=store.page_size,
+        max_certificates=store.max_certificates,
     )
 
 
@@ -72,6 +74,7 @@ def _bigcommerce(store: Any, defaults: GroupDefaults | None) -> Connector:
         currency=store.currency,
         options=replace(http_options(store), rate_limit_reserve=store.rate_limit_reserve),
         page_size=store.page_size,
+        max_certificates=store.max_certificates,
     )
 
 
@@ -90,4 +93,5 @@ def _sfcc(store: Any) -> Connector:
         shop_client_id=store.shop_client_id,
         options=http_options(store),
         page_size=store.page_size,
+        max_certificates=store.max_certificates,
     )

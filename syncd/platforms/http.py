@@ -16,16 +16,26 @@ The client never raises for an HTTP status: it returns the final :class:`Respons
 each connector maps statuses to :mod:`syncd.errors` in one place. Only a request that got
 no answer at all raises :class:`~syncd.errors.Transient`. Headers are never logged nor put
 in messages (they carry credentials).
+
+Everything is bounded. ``timeout`` is a total deadline per request (connect, headers and
+the whole body), a body larger than ``max_body_bytes`` is refused while it is read, a wait
+the server asks for is capped (``max_server_wait``, and BigCommerce's own window), and no
+wait (retry backoff, rate limiter, ceiling) may run past the cycle deadline the runner
+sets (:func:`cycle_deadline`): a request that would have to is refused at once. Redirects
+are never followed (they would carry the credentials to another origin): a 3xx is
+:class:`~syncd.errors.Redirected`, naming the status and the target host.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +43,7 @@ import aiohttp
 import structlog
 from yarl import URL
 
-from syncd.errors import Transient
+from syncd.errors import RateLimited, Redirected, ResponseTooLarge, Transient
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -43,14 +53,40 @@ log = structlog.get_logger()
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # The share of a header-announced quota left to the store's other apps (HeaderRateLimiter).
 DEFAULT_RATE_LIMIT_RESERVE = 0.1
+DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+# No server-given wait is honoured beyond this (BigCommerce's windows are 30 s).
+MAX_SERVER_WAIT = 60.0
+_CHUNK = 64 * 1024
+
+# The monotonic instant (time.monotonic) the running cycle must end by; None: no cycle.
+_deadline: ContextVar[float | None] = ContextVar("syncd_cycle_deadline", default=None)
+
+
+@contextlib.contextmanager
+def cycle_deadline(deadline: float | None) -> Iterator[None]:
+    """Bound every wait of the HTTP layer in this context (and the tasks it starts) by
+    ``deadline``, a ``time.monotonic()`` instant."""
+    token = _deadline.set(deadline)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def time_left() -> float | None:
+    """Seconds until the cycle deadline (never negative); None outside a cycle."""
+    deadline = _deadline.get()
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
 
 
 @dataclass(frozen=True, slots=True)
 class HttpOptions:
     """Per-store HTTP limits (from the store's config)."""
 
-    timeout: float = 30.0  # seconds to wait for an answer (socket read)
+    timeout: float = 30.0  # total seconds per request: connect, headers and whole body
     connect_timeout: float | None = None  # None: min(timeout, 10)
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # a larger answer is refused
+    max_server_wait: float = MAX_SERVER_WAIT  # cap on Retry-After and rate-limit resets
     max_concurrency: int = 4
     max_requests_per_second: float | None = None  # the configured ceiling
     max_attempts: int = 5
@@ -105,13 +141,20 @@ def header_float(headers: Mapping[str, str], name: str) -> float | None:
         return None
 
 
-def server_wait(response: Response) -> float | None:
-    """Seconds the server asked us to wait, if it said (Retry-After or BigCommerce's reset)."""
-    reset_ms = header_float(response.headers, "X-Rate-Limit-Time-Reset-Ms")
+def server_wait(response: Response, cap: float = MAX_SERVER_WAIT) -> float | None:
+    """Seconds the server asked us to wait, if it said (BigCommerce's reset, Retry-After or
+    X-Retry-After), at most ``cap`` and at most the window the answer itself states."""
+    headers = response.headers
+    reset_ms = header_float(headers, "X-Rate-Limit-Time-Reset-Ms")
     if reset_ms is not None:
-        return max(reset_ms, 0.0) / 1000
-    retry_after = header_float(response.headers, "Retry-After")
-    return None if retry_after is None else max(retry_after, 0.0)
+        window_ms = header_float(headers, "X-Rate-Limit-Time-Window-Ms")
+        if window_ms is not None and window_ms > 0:
+            cap = min(cap, window_ms / 1000)
+        return min(max(reset_ms, 0.0) / 1000, cap)
+    retry_after = header_float(headers, "Retry-After")
+    if retry_after is None:
+        retry_after = header_float(headers, "X-Retry-After")
+    return None if retry_after is None else min(max(retry_after, 0.0), cap)
 
 
 class RateCeiling:
@@ -153,11 +196,17 @@ class HeaderRateLimiter:
     answer's count, less the requests sent since the reset that are still unanswered.
     """
 
-    def __init__(self, clock: Clock, reserve: float = DEFAULT_RATE_LIMIT_RESERVE) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        reserve: float = DEFAULT_RATE_LIMIT_RESERVE,
+        max_wait: float = MAX_SERVER_WAIT,
+    ) -> None:
         if not 0 <= reserve < 1:
             raise ValueError(f"rate limit reserve must be >= 0 and < 1, got {reserve!r}")
         self._clock = clock
         self._reserve = reserve
+        self._max_wait = max_wait  # no reset is believed further away than this
         self._quota = 0.0  # the window's size in requests, once known
         self._window_s = 0.0  # ... and in seconds
         self._left: float | None = None
@@ -172,9 +221,13 @@ class HeaderRateLimiter:
             return
         quota = header_float(headers, "X-Rate-Limit-Requests-Quota")
         window_ms = header_float(headers, "X-Rate-Limit-Time-Window-Ms")
-        reset = max(reset_ms, 0.0) / 1000
+        cap = self._max_wait
+        if window_ms is not None and window_ms > 0:
+            cap = min(cap, window_ms / 1000)
+        reset = min(max(reset_ms, 0.0) / 1000, cap)
         self._quota = quota if quota is not None else max(self._quota, left + 1)
-        self._window_s = window_ms / 1000 if window_ms is not None else max(self._window_s, reset)
+        window = cap if window_ms is not None and window_ms > 0 else max(self._window_s, reset)
+        self._window_s = window
         now = self._clock()
         end = now + reset
         if self._left is None or now >= self._window_end or end > self._new_window_after():
@@ -251,7 +304,10 @@ class HttpClient:
             self._semaphore = asyncio.Semaphore(max(1, self.options.max_concurrency))
             opts = self.options
             connect = opts.connect_timeout or min(opts.timeout, 10.0)
-            timeout = aiohttp.ClientTimeout(total=None, connect=connect, sock_read=opts.timeout)
+            # ``total`` bounds the whole request, body included (a body trickling one byte at
+            # a time would restart a ``sock_read`` timer on every byte); _send adds its own
+            # asyncio.timeout around the same span so no part of it escapes the bound.
+            timeout = aiohttp.ClientTimeout(total=opts.timeout, connect=connect)
             connector = aiohttp.TCPConnector(limit=max(1, opts.max_concurrency))
             self._session = aiohttp.ClientSession(
                 headers=self._headers, timeout=timeout, connector=connector
@@ -300,6 +356,12 @@ class HttpClient:
                 return self._give_up(method, url, response, failure, attempt)
             if spent + delay > self.options.max_retry_time:
                 return self._give_up(method, url, response, failure, attempt)
+            left = time_left()
+            if left is not None and delay > left:
+                failure = f"{failure}; a retry in {delay:.3g}s would pass the cycle deadline"
+                log.info("http.deadline", store=self.store, method=method, path=_path_of(url),
+                         wait=round(delay, 3), left=round(left, 3))  # fmt: skip
+                return self._give_up(method, url, response, failure, attempt)
             await self._wait_before_retry(method, url, attempt, delay, response, failure)
 
     async def _wait_before_retry(
@@ -343,7 +405,7 @@ class HttpClient:
     def _delay(self, attempt: int, response: Response | None) -> float:
         """The server's own wait when it gave one, else jittered exponential backoff."""
         if response is not None:
-            asked = server_wait(response)
+            asked = server_wait(response, self.options.max_server_wait)
             if asked is not None:
                 return asked
         opts = self.options
@@ -361,20 +423,21 @@ class HttpClient:
     ) -> Response:
         session = self._session_for_loop()
         async with self._semaphore:
-            await self._pace()
+            await self._pace(method, url)
             self.stats.requests += 1
             try:
-                async with session.request(
-                    method, url, params=params, json=json_body, data=data, headers=headers
-                ) as resp:
-                    body = await resp.read()
-                    answer = Response(resp.status, resp.headers, body)
+                async with asyncio.timeout(self.options.timeout):
+                    answer = await self._exchange(
+                        session, method, url, params, json_body, data, headers
+                    )
             except (TimeoutError, aiohttp.ClientError):
                 self.stats.by_status["error"] += 1
                 raise
         self.stats.by_status[str(answer.status)] += 1
         if self._limiter is not None:
             self._limiter.update(answer.headers)
+        if 300 <= answer.status < 400:
+            raise self._redirected(method, url, answer)
         log.debug(
             "http.request",
             store=self.store,
@@ -384,13 +447,94 @@ class HttpClient:
         )
         return answer
 
-    async def _pace(self) -> None:
+    async def _exchange(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        url: str,
+        params: Mapping[str, str] | None,
+        json_body: Any,
+        data: Any,
+        headers: Mapping[str, str] | None,
+    ) -> Response:
+        """One request and its whole answer, redirects NOT followed."""
+        async with session.request(
+            method,
+            url,
+            params=params,
+            json=json_body,
+            data=data,
+            headers=headers,
+            allow_redirects=False,
+        ) as resp:
+            body = await self._read_body(method, url, resp)
+            return Response(resp.status, resp.headers, body)
+
+    async def _read_body(self, method: str, url: str, resp: aiohttp.ClientResponse) -> bytes:
+        """The body, read in chunks and refused once it passes ``max_body_bytes``."""
+        cap = self.options.max_body_bytes
+        announced = resp.content_length
+        if announced is not None and announced > cap:
+            raise self._too_large(method, url)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.content.iter_chunked(_CHUNK):
+            size += len(chunk)
+            if size > cap:
+                raise self._too_large(method, url)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, method: str, url: str) -> ResponseTooLarge:
+        self.stats.by_status["too_large"] += 1
+        limit = self.options.max_body_bytes
+        return ResponseTooLarge(
+            self.store,
+            f"{method} {_path_of(url)}: answer larger than the {_size(limit)} limit "
+            "(max_response_mb)",
+        )
+
+    def _redirected(self, method: str, url: str, answer: Response) -> Redirected:
+        location = answer.headers.get("Location")
+        host = URL(url).join(URL(location)).host if location else None
+        target = f"to host {host}" if host else "without a Location"
+        log.warning(
+            "http.redirect_refused",
+            store=self.store,
+            method=method,
+            path=_path_of(url),
+            status=answer.status,
+            host=host,
+        )
+        return Redirected(
+            self.store,
+            f"{method} {_path_of(url)}: HTTP {answer.status} redirect {target}, not followed "
+            "(a redirect would carry the credentials)",
+            status=answer.status,
+            host=host,
+        )
+
+    async def _pace(self, method: str, url: str) -> None:
         wait = self._ceiling.reserve()
         if self._limiter is not None:
             wait = max(wait, self._limiter.reserve())
-        if wait > 0:
-            self.stats.rate_limit_wait_s += wait
-            await self._sleep(wait)
+        if wait <= 0:
+            return
+        left = time_left()
+        if left is not None and wait > left:
+            raise RateLimited(
+                self.store,
+                f"{method} {_path_of(url)}: the rate limit asks for a {wait:.3g}s wait, "
+                f"past the cycle deadline ({left:.3g}s left); not sent",
+                retry_after=wait,
+            )
+        self.stats.rate_limit_wait_s += wait
+        await self._sleep(wait)
+
+
+def _size(limit: int) -> str:
+    mb = limit / (1024 * 1024)
+    return f"{mb:g} MB" if mb >= 1 else f"{limit} bytes"
 
 
 def _path_of(url: str) -> str:

@@ -56,6 +56,7 @@ from syncd.platforms.http import (
     Sleep,
     _real_sleep,
 )
+from syncd.platforms.pager import DEFAULT_MAX_CERTIFICATES
 from syncd.platforms.sfcc_auth import DEFAULT_MARGIN, TokenProvider
 from syncd.platforms.sfcc_documents import (
     create_body,
@@ -88,6 +89,7 @@ class SfccConnector:
         shop_client_id: str | None = None,
         options: HttpOptions | None = None,
         page_size: int | None = None,
+        max_certificates: int = DEFAULT_MAX_CERTIFICATES,
         token_margin: float = DEFAULT_MARGIN,
         clock: Clock = time.monotonic,
         sleep: Sleep = _real_sleep,
@@ -103,6 +105,7 @@ class SfccConnector:
         self._money = _wire.MoneyParsers()
         self._people_memo = _wire.PeopleMemo()
         self._page_size = min(page_size or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+        self._max_certificates = max_certificates  # a count/total above it is not believed
         # merchant_id → plain code of certificates this process created or looked up;
         # OCAPI never shows codes, and a re-issue needs one (else the caller supplies it).
         self._codes: dict[str, str] = {}

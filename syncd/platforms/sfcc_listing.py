@@ -1,5 +1,9 @@
 """The SFCC listing: the first page's ``total`` gives every other start; those pages are
-fetched concurrently and handed out in order (see :mod:`syncd.platforms.sfcc`)."""
+fetched concurrently and handed out in order (see :mod:`syncd.platforms.sfcc`).
+
+A :class:`~syncd.platforms.pager.PageGuard` ends it as incomplete when a ``total`` passes
+the ceiling, a page repeats an earlier one, or the pages go past the total promised; an
+empty page before the total ends it too (the store has nothing more to give)."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from syncd.errors import AuthError, ConnectorError
 from syncd.model import ListingEnd
 from syncd.platforms import _wire
 from syncd.platforms.base import ListingItem
+from syncd.platforms.pager import PageGuard, keys_of
 
 if TYPE_CHECKING:
     from syncd.platforms.sfcc import SfccConnector
@@ -29,6 +34,7 @@ class Listing:
         self._pages = 0
         self._cut = False
         self._started = connector.http.stats.requests
+        self._guard = PageGuard(page_size=self._size, max_total=connector._max_certificates)
 
     async def close(self) -> None:
         await _wire.cancel_all(list(self._tasks.values()))
@@ -42,6 +48,14 @@ class Listing:
                 raise
             except ConnectorError as err:
                 yield self._end(False, str(err))
+                return
+            stop = self._guard.promise(total) or self._guard.admit(
+                keys_of(data, "merchant_id"), span=self._size
+            )
+            if stop is None and not data and start < max(total, self._total):
+                stop = f"page at start {start} is empty, short of the total {self._total}"
+            if stop is not None:
+                yield self._end(False, stop)
                 return
             expected = min(self._size, max(total, self._total) - start)
             self._cut = self._cut or len(data) < expected
@@ -57,8 +71,9 @@ class Listing:
     async def _page(self, start: int) -> tuple[int, list[Any], int]:
         task = self._tasks.pop(start, None)
         result = await task if task is not None else await self._c._fetch_page(start)
-        self._total = max(self._total, result[2])
-        self._refill(start)
+        if self._guard.promise(result[2]) is None:  # an unbelievable total plans nothing
+            self._total = max(self._total, result[2])
+            self._refill(start)
         return result
 
     def _refill(self, current: int) -> None:

@@ -54,6 +54,7 @@ from syncd.platforms.http import (
     Sleep,
     _real_sleep,
 )
+from syncd.platforms.pager import DEFAULT_MAX_CERTIFICATES
 from syncd.platforms.shift4shop_listing import Listing, Page, count_of, is_offset_exceeded
 from syncd.platforms.shift4shop_registries import Shift4ShopRegistries
 
@@ -93,6 +94,7 @@ class Shift4ShopConnector:
         currency: str,
         options: HttpOptions | None = None,
         page_size: int | None = None,
+        max_certificates: int = DEFAULT_MAX_CERTIFICATES,
         clock: Clock = time.monotonic,
         sleep: Sleep = _real_sleep,
         rng: random.Random | None = None,
@@ -103,6 +105,7 @@ class Shift4ShopConnector:
         self._money = _wire.MoneyParsers()
         self._store_money = self._money.money(self._currency)  # the store's one currency
         self._page_size = min(page_size or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+        self._max_certificates = max_certificates  # a count/total above it is not believed
         self._secrets = (private_key, token)
         headers = {
             "SecureURL": secure_url,

@@ -1,13 +1,16 @@
 """The 3dcart listing: a count first, then pages at known offsets fetched concurrently.
 
 See :mod:`syncd.platforms.shift4shop` for the end rules; the offset always advances by the
-records actually received, so a short page is re-read from where it stopped.
+records actually received, so a short page is re-read from where it stopped. The planned
+offsets are produced lazily (a count is only a claim), and a
+:class:`~syncd.platforms.pager.PageGuard` ends the listing as incomplete when the count
+passes the ceiling, a page repeats an earlier one, or the records go past the count.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +19,7 @@ from syncd.model import ListingEnd
 from syncd.platforms import _wire
 from syncd.platforms.base import ListingItem
 from syncd.platforms.http import Response
+from syncd.platforms.pager import PageGuard, keys_of
 
 if TYPE_CHECKING:
     from syncd.platforms.shift4shop import Shift4ShopConnector
@@ -35,10 +39,10 @@ class Listing:
         self._c = connector
         self._size = connector._page_size
         self._window = max(1, connector.http.options.max_concurrency) * 2
-        self._planned: list[int] = []
+        self._planned: Iterator[int] = iter(())
         self._tasks: dict[int, asyncio.Task[Page]] = {}
         self._pages = 0
-        self._previous_first: str | None = None
+        self._guard = PageGuard(page_size=self._size, max_total=connector._max_certificates)
         self._start_requests = connector.http.stats.requests
 
     async def run(self) -> AsyncIterator[ListingItem]:
@@ -60,7 +64,11 @@ class Listing:
             yield self._end(True)
             return
         if count is not None:
-            self._planned = list(range(1, count + 1, self._size))
+            stop = self._guard.promise(count)
+            if stop is not None:
+                yield self._end(False, stop)
+                return
+            self._planned = iter(range(1, count + 1, self._size))
         async for item in self._pages_from(count):
             yield item
 
@@ -79,11 +87,10 @@ class Listing:
                 shrank = count is not None and offset <= count
                 yield self._end(not shrank, "store shrank while listed" if shrank else None)
                 return
-            first = _first_code(page.records)
-            if first is not None and first == self._previous_first:
-                yield self._end(False, f"page at offset {offset} repeats the previous page")
-                return  # a store ignoring `offset` would otherwise never end
-            self._previous_first = first
+            stop = self._guard.admit(keys_of(page.records, "CertificateCode"))
+            if stop is not None:  # a store ignoring `offset` would otherwise never end
+                yield self._end(False, f"at offset {offset}: {stop}")
+                return
             self._pages += 1
             yield self._c._parse_page(page)
             received = len(page.records)
@@ -106,8 +113,10 @@ class Listing:
         return await self._c._fetch_page(offset, limit)
 
     def _refill(self) -> None:
-        while self._planned and len(self._tasks) < self._window:
-            offset = self._planned.pop(0)
+        while len(self._tasks) < self._window:
+            offset = next(self._planned, None)
+            if offset is None:
+                return
             self._tasks[offset] = asyncio.ensure_future(self._c._fetch_page(offset, self._size))
 
     def _end(self, complete: bool, reason: str | None = None) -> ListingEnd:
@@ -135,9 +144,3 @@ def count_of(body: Any) -> int | None:
 
 def is_offset_exceeded(response: Response) -> bool:
     return response.status == 400 and b"exceeds" in response.body.lower()
-
-
-def _first_code(records: list[Any]) -> str | None:
-    first = records[0] if records else None
-    code = first.get("CertificateCode") if isinstance(first, dict) else None
-    return code if isinstance(code, str) else None

@@ -16,10 +16,11 @@ from datetime import datetime
 import structlog
 
 from syncd.config import GroupSettings, StoreSettings
-from syncd.ledger import AlertKind, Ledger, LedgerView, NewAlert
+from syncd.ledger import AlertKind, IntentState, Ledger, LedgerView, NewAlert
 from syncd.metrics import Metrics
 from syncd.model import Capabilities, People, Snapshot
 from syncd.platforms.base import Connector
+from syncd.platforms.http import cycle_deadline
 from syncd.reconcile import GroupPolicy, OnAmbiguous, OnDelete, Plan, SfccStalePolicy, plan
 from syncd.reconcile.quiet import Baseline, Sieve, settle
 from syncd.registries.poll import poll_in_cycle
@@ -34,6 +35,9 @@ from syncd.runner.result import CycleResult, Outcome
 from syncd.runner.reveal import reveal_codes
 
 log = structlog.get_logger("syncd.runner")
+
+# Recovery may use this share of the cycle's time; the listings and writes need the rest.
+RECOVERY_SHARE = 0.5
 
 
 def policy_of(group: GroupSettings, *, force: bool) -> GroupPolicy:
@@ -74,14 +78,15 @@ class CycleRunner:
         started, deadline = self.clock(), time.monotonic() + seconds
         structlog.contextvars.bind_contextvars(group=self.name)
         try:
-            return await self._run(started, deadline, dry_run=dry_run, force=force)
+            with cycle_deadline(deadline):  # bounds every wait of the HTTP layer
+                return await self._run(started, deadline, dry_run=dry_run, force=force)
         finally:
             structlog.contextvars.unbind_contextvars("group", "cycle_id")
 
     async def _run(
         self, started: datetime, deadline: float, *, dry_run: bool, force: bool
     ) -> CycleResult:
-        recovered = Recovered() if dry_run else await self.recover(started)
+        recovered = Recovered() if dry_run else await self.recover_within(started, deadline)
         caps = {name: self.connectors[name].capabilities for name in self.group.stores}
         policy = policy_of(self.group, force=force)
         # The ledger view loads while the listings start; quiet records (nothing to do for
@@ -113,6 +118,24 @@ class CycleRunner:
         result = self._result(started, the_plan, fetched, tally, recovered, stored.cycle_id)
         await self._finish(result, book)
         return result
+
+    async def recover_within(self, started: datetime, deadline: float) -> Recovered:
+        """Recovery within its share of ``deadline`` (a ``time.monotonic()`` instant). What
+        it has not settled by then stays ``sent`` (settled next cycle), and every such
+        certificate counts as unresolved: the executor looks its code up before creating
+        it again."""
+        try:
+            with cycle_deadline(deadline):
+                async with asyncio.timeout(_left(deadline) * RECOVERY_SHARE) as budget:
+                    return await self.recover(started)
+        except TimeoutError:
+            if not budget.expired():
+                raise
+        intents = await self.db(self.ledger.unfinished_intents, self.name)
+        sent = IntentState.SENT.value
+        unresolved = {(i.certificate_id, i.store) for i in intents if i.state == sent}
+        log.warning("recovery.cut_short", unresolved=len(unresolved))
+        return Recovered(unresolved=unresolved)
 
     async def _prepare(
         self, caps: Mapping[str, Capabilities], policy: GroupPolicy

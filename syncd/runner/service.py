@@ -8,6 +8,7 @@ board and the metrics; :meth:`Syncer.run_cycle` runs one cycle of one group
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
@@ -57,7 +58,8 @@ class Syncer:
 
     async def start(self, *, recover: bool = True) -> None:
         """Build one connector per store, then settle every group's unfinished intents
-        (``recover=False``: a dry run, which must not write anything)."""
+        (``recover=False``: a dry run, which must not write anything), each group's within
+        its share of the group's ``cycle_deadline``."""
         if not self.connectors:
             for store in self.settings.stores:
                 self.connectors[store.name] = make_connector(store, self._defaults_for(store.name))
@@ -65,7 +67,8 @@ class Syncer:
         if recover:
             for group in self.settings.groups:
                 async with self._locks[group.name]:
-                    await self._runner(group).recover(self.clock())
+                    deadline = time.monotonic() + group.cycle_deadline.total_seconds()
+                    await self._runner(group).recover_within(self.clock(), deadline)
 
     async def run_cycle(
         self,

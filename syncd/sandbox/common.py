@@ -26,6 +26,7 @@ from aiohttp.typedefs import Handler, Middleware
 
 from syncd.model import Status
 from syncd.money import MoneyError, format_money, parse_money
+from syncd.sandbox import hostile
 from syncd.sandbox.faults import Faults, SandboxStats, Tampered
 
 SANDBOX_PREFIX = "/_sandbox/"
@@ -213,20 +214,26 @@ async def _faulted(
         await asyncio.sleep(faults.latency_ms / 1000)
     if faults.roll(faults.drop_rate):
         raise _Dropped("dropped")
+    if (moved := hostile.redirect(request, faults)) is not None:
+        return moved
     if faults.throttle_next > 0:
         faults.throttle_next -= 1
-        return platform.throttle_response(faults.throttle_headers)
+        throttled = platform.throttle_response(faults.throttle_headers)
+        hostile.restate(throttled, faults, is_list=False)
+        return throttled
     if faults.roll(faults.error_rate):
         return platform.error_response(500, "Internal Server Error (sandbox fault)")
     if request.method == "GET" and faults.redeem_on_read_rate > 0:
         _maybe_redeem_on_read(request, platform, faults)
-    response = await handler(request)
+    is_list = platform.is_list_route(request)
+    response = await handler(hostile.first_page(request, faults) if is_list else request)
     if request.method in WRITE_METHODS and faults.roll(faults.lost_response_rate):
         raise _Dropped("lost_response")
-    if platform.is_list_route(request) and isinstance(response, web.Response):
+    if is_list and isinstance(response, web.Response):
         _tamper_list(response, request.app[TAMPERED_KEY])
         _corrupt_list(response, faults)
-    return response
+    hostile.restate(response, faults, is_list=is_list)
+    return await hostile.trickle(request, response, faults)
 
 
 def _drop(request: web.Request) -> web.Response:

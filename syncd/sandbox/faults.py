@@ -22,6 +22,13 @@ class Faults:
     bad_record_rate: float = 0.0  # list pages where one record has a corrupt balance ("12,x")
     truncate_rate: float = 0.0  # list pages that silently drop their trailing half
     redeem_on_read_rate: float = 0.0  # single GET: a shopper redeems part of the balance first
+    # Hostile answers (syncd.sandbox.hostile):
+    trickle_ms: float = 0.0  # every answer's body sent one byte at a time, this far apart
+    redirect_to: str = ""  # an origin: every platform request is redirected there
+    redirect_status: int = 302
+    list_total: int | None = None  # list answers state this total/count (SFCC, 3dcart)
+    repeat_pages: bool = False  # list requests get the first page, whatever page was asked
+    rate_reset_ms: int | None = None  # X-Rate-Limit-Time-Reset-Ms of every answer having it
     seed: int | None = None  # RNG seed for reproducible faults
     rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
 
@@ -50,24 +57,42 @@ class Faults:
 
 
 _RATE_FIELDS = frozenset(
-    f.name for f in fields(Faults) if f.name.endswith("_rate") or f.name == "latency_ms"
+    f.name
+    for f in fields(Faults)
+    if f.name.endswith("_rate") or f.name in ("latency_ms", "trickle_ms")
 )
+_OPTIONAL_COUNTS = frozenset({"list_total", "rate_reset_ms"})
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 def _check_fault(key: str, value: Any) -> Any:
     if key in _RATE_FIELDS:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"fault {key!r} must be a number, got {value!r}")
-        if value < 0 or (key != "latency_ms" and value > 1):
+        if value < 0 or (not key.endswith("_ms") and value > 1):
             raise ValueError(f"fault {key!r} out of range: {value!r}")
         return float(value)
     if key == "throttle_next":
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"fault 'throttle_next' must be an integer >= 0, got {value!r}")
         return value
-    if key == "throttle_headers":
+    if key in ("throttle_headers", "repeat_pages"):
         if not isinstance(value, bool):
-            raise ValueError(f"fault 'throttle_headers' must be true or false, got {value!r}")
+            raise ValueError(f"fault {key!r} must be true or false, got {value!r}")
+        return value
+    if key in _OPTIONAL_COUNTS:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ValueError(f"fault {key!r} must be an integer or null, got {value!r}")
+        return value
+    if key == "redirect_to":
+        if not isinstance(value, str) or (value and not value.startswith(("http://", "https://"))):
+            raise ValueError(f"fault 'redirect_to' must be an http(s) origin or '', got {value!r}")
+        return value.rstrip("/")
+    if key == "redirect_status":
+        if value not in _REDIRECTS or isinstance(value, bool):
+            raise ValueError(
+                f"fault 'redirect_status' must be 301, 302, 303, 307 or 308, got {value!r}"
+            )
         return value
     if key == "seed":
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):

@@ -139,7 +139,9 @@ def test_fault_update_rejects_unknown_field_by_name() -> None:
 @pytest.mark.parametrize(
     ("key", "value"),
     [("error_rate", 1.5), ("error_rate", -0.1), ("error_rate", "0.5"), ("throttle_next", -1),
-     ("throttle_next", 1.5), ("throttle_headers", 1), ("seed", "x"), ("latency_ms", -1)],
+     ("throttle_next", 1.5), ("throttle_headers", 1), ("seed", "x"), ("latency_ms", -1),
+     ("trickle_ms", -1), ("redirect_to", "ftp://x"), ("redirect_status", 304),
+     ("list_total", "10"), ("repeat_pages", "yes"), ("rate_reset_ms", 1.5)],
 )  # fmt: skip
 def test_fault_update_rejects_bad_values(key: str, value: object) -> None:
     with pytest.raises(ValueError, match=key):
