@@ -42,7 +42,7 @@ def store_json(report: StoreReport) -> dict[str, Any]:
         "rate_limit": _rate_json(report.rate_limit),
         "currency": report.currency,
         "timezone": report.timezone,
-        "capabilities": dict(report.capabilities),
+        "capabilities": {name.replace(" ", "_"): value for name, value in report.capabilities},
         "strategies": dict(report.strategies),
         "canary": _canary_json(report.canary),
         "findings": [_finding_json(f) for f in report.findings],

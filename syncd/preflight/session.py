@@ -42,7 +42,12 @@ class Preflight:
 
     async def run(self) -> list[StoreReport]:
         names = [s.name for s in self.settings.stores if s.name in set(self.stores)]
-        return list(await asyncio.gather(*(self._one(name) for name in names)))
+        # Every store runs to its end (its canary cleaned up) before a bug in one is raised.
+        done = await asyncio.gather(*(self._one(name) for name in names), return_exceptions=True)
+        for outcome in done:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return [r for r in done if isinstance(r, StoreReport)]
 
     def _group_of(self, name: str) -> Any | None:
         return next((g for g in self.settings.groups if name in g.stores), None)

@@ -231,6 +231,6 @@ async def test_json_is_one_stable_document(sandbox: StartSandbox) -> None:
     assert store["rate_limit"]["quota"] == 10000
     assert store["rate_limit"]["window_ms"] == 30000
     assert store["currency"] == "USD"
-    assert store["capabilities"]["max code length"] == "20"
+    assert store["capabilities"]["max_code_length"] == "20"
     assert store["strategies"]["balance"] == "PUT balance, the answer read back"
     assert store["canary"] is None  # reads only
