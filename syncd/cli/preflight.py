@@ -68,7 +68,7 @@ def preflight(args: argparse.Namespace) -> int:
         prefix = check_prefix(args.canary_prefix) if args.canary else None
     except ValueError as err:
         return _usage(str(err))
-    configure_logging(level="warning", fmt=settings.log.format, secrets=settings.secret_values())
+    configure_logging(level="error", fmt=settings.log.format, secrets=settings.secret_values())
     session = Preflight(settings, args.store or known, canary_prefix=prefix)
     reports = asyncio.run(_run(session))
     if reports is None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from syncd.errors import AuthError, ConnectorError
+from syncd.model import People
 from syncd.platforms.factory import make_connector, people_defaults
 from syncd.preflight.canary import Canary, is_canary
 from syncd.preflight.model import Credentials, Severity, StoreReport
@@ -68,7 +69,7 @@ class Preflight:
                 connector=connector,
                 platform=settings.platform,
                 currency=_canary_currency(settings.currency, report.currency),
-                people=people_defaults(defaults),
+                people=_canary_people(people_defaults(defaults)),
                 prefix=self.canary_prefix,
             )
             self.canaries.append(canary)
@@ -82,6 +83,24 @@ class Preflight:
             return StoreReport(name, settings.platform, Credentials.UNKNOWN, error=str(err))
         finally:
             await connector.aclose()
+
+
+# Who a canary is from and for where the group's defaults say nothing (BigCommerce needs all).
+CANARY_PEOPLE = People(
+    to_name="syncd preflight",
+    to_email="canary@example.invalid",
+    from_name="syncd preflight",
+    from_email="canary@example.invalid",
+)
+
+
+def _canary_people(defaults: People) -> People:
+    return People(
+        to_name=defaults.to_name or CANARY_PEOPLE.to_name,
+        to_email=defaults.to_email or CANARY_PEOPLE.to_email,
+        from_name=defaults.from_name or CANARY_PEOPLE.from_name,
+        from_email=defaults.from_email or CANARY_PEOPLE.from_email,
+    )
 
 
 def _canary_currency(configured: str | None, seen: str | None) -> str | None:

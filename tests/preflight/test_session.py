@@ -215,3 +215,18 @@ def test_canary_codes_fit_bigcommerce_and_differ() -> None:
     codes = {canary_code(DEFAULT_PREFIX) for _ in range(50)}
     assert len(codes) == 50
     assert all(len(c) == 20 and c.startswith(DEFAULT_PREFIX) for c in codes)
+
+
+async def test_a_bigcommerce_canary_needs_no_group_defaults(tmp_path: Path) -> None:
+    def drop_defaults(text: str) -> str:
+        return text[: text.index("[groups.defaults]")]
+
+    async with world(tmp_path, edit=drop_defaults) as (sandboxes, settings):
+        before = await state(sandboxes)
+        report = await run(settings, "sandbox-bigcommerce", canary=True)
+        after = await state(sandboxes)
+    assert settings.groups[0].defaults.to_email is None
+    assert after == before
+    assert report.canary is not None
+    assert {s.name: s.outcome.value for s in report.canary.steps}["create"] == "ok"
+    assert report.findings == ()
