@@ -28,7 +28,7 @@ EXIT_INTERRUPTED = 130
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
-    from syncd.preflight.canary import DEFAULT_PREFIX
+    from syncd.preflight.codes import DEFAULT_PREFIX
 
     parser = sub.add_parser(
         "preflight",
@@ -52,7 +52,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def preflight(args: argparse.Namespace) -> int:
-    from syncd.preflight.canary import check_prefix
+    from syncd.preflight.codes import check_prefix
     from syncd.preflight.render import to_json, to_text
     from syncd.preflight.session import Preflight, exit_code
 

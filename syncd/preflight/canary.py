@@ -1,10 +1,10 @@
 """One canary certificate on one store: create, read back, write its balance and status,
 delete, re-use its code, delete again — each step read back, and always cleaned up.
 
-The canary is worth one minor unit and carries :data:`CANARY_MESSAGE`; its code is the
-prefix plus random characters, 20 in all (what BigCommerce keeps). Only the canary's own
-remote ids are ever written to, and only records that are canaries (:func:`is_canary`)
-are swept: a leftover of an earlier run that was killed is deleted before a new one is made.
+The canary is worth one minor unit and carries the canary message; its code is the prefix
+plus random characters, 20 in all (what BigCommerce keeps) — see :mod:`syncd.preflight.codes`.
+Only the canary's own remote ids are ever written to, and only records that are canaries are
+swept: a leftover of an earlier run that was killed is deleted before a new one is made.
 Cleanup runs in ``finally``, so a failed step or a cancellation (SIGINT) still deletes it.
 """
 
@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
-import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -23,39 +20,11 @@ from syncd.errors import ConnectorError, Unsupported, WriteNotApplied
 from syncd.model import NewCertificate, People, RemoteCertificate, Status, mask_code
 from syncd.money import quantum
 from syncd.platforms.base import Connector
+from syncd.preflight.codes import CANARY_MESSAGE, canary_code
 from syncd.preflight.model import CanaryReport, CanaryStep, Finding, Severity, StepOutcome
 from syncd.preflight.probe import ZONE_STEP, ZONELESS_PLATFORMS, server_date, zone_finding
 
-DEFAULT_PREFIX = "SYNCD-CANARY-"
-CANARY_MESSAGE = "syncd preflight canary: safe to delete"
-CODE_LENGTH = 20  # BigCommerce keeps 20 characters
-MIN_RANDOM = 6
-_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-_PREFIX = re.compile(rf"[A-Z0-9][A-Z0-9-]{{3,{CODE_LENGTH - MIN_RANDOM - 1}}}")
 CLEANUP_TIMEOUT_S = 60.0
-
-
-def check_prefix(prefix: str) -> str:
-    """The prefix, or ValueError naming it: upper-case letters, digits and ``-``, 4 to 14
-    characters (at least 6 random ones follow)."""
-    if not _PREFIX.fullmatch(prefix):
-        raise ValueError(
-            f"canary prefix {prefix!r}: 4 to {CODE_LENGTH - MIN_RANDOM} characters of A-Z, "
-            "0-9 and '-', starting with a letter or digit"
-        )
-    return prefix
-
-
-def canary_code(prefix: str, choice: Callable[[str], str] = secrets.choice) -> str:
-    return prefix + "".join(choice(_ALPHABET) for _ in range(CODE_LENGTH - len(prefix)))
-
-
-def is_canary(record: RemoteCertificate, prefix: str) -> bool:
-    """A canary of an earlier run: its code has the prefix, or (codes hidden: SFCC) it
-    carries the canary message and is worth one minor unit."""
-    if record.code is not None:
-        return record.code.upper().startswith(prefix.upper())
-    return record.message == CANARY_MESSAGE and record.amount == quantum(record.currency)
 
 
 @dataclass
@@ -139,6 +108,18 @@ class Canary:
             self._step("sweep", StepOutcome.OK, "no leftover canary")
 
     async def _create(self) -> RemoteCertificate | None:
+        try:
+            created = await self._send_create()
+        except ConnectorError as err:
+            self._failed("create", str(err))
+            return None
+        shown = f"{mask_code(self.code)} worth {created.amount} {created.currency}"
+        self._step("create", StepOutcome.OK, shown)
+        self._measure_zone(created)
+        return created
+
+    async def _send_create(self) -> RemoteCertificate:
+        """Create the canary (one minor unit); from here on it may exist until deleted."""
         assert self.currency is not None
         unit = quantum(self.currency)
         cert = NewCertificate(
@@ -150,14 +131,8 @@ class Canary:
             message=CANARY_MESSAGE,
         )
         self._sent, self._gone = True, False
-        try:
-            created = await self.connector.create_certificate(cert)
-        except ConnectorError as err:
-            self._failed("create", str(err))
-            return None
+        created = await self.connector.create_certificate(cert)
         self._track(created)
-        self._step("create", StepOutcome.OK, f"{mask_code(self.code)} worth {unit} {cert.currency}")
-        self._measure_zone(created)
         return created
 
     async def _read_back(self, created: RemoteCertificate) -> RemoteCertificate | None:
@@ -279,20 +254,13 @@ class Canary:
             await self._delete(created, "delete again")
 
     async def _create_again(self) -> RemoteCertificate | None:
-        assert self.currency is not None
-        unit = quantum(self.currency)
-        cert = NewCertificate(
-            self.code, self.currency, unit, unit, people=self.people, message=CANARY_MESSAGE
-        )
-        self._sent, self._gone = True, False
         try:
-            created = await self.connector.create_certificate(cert)
+            created = await self._send_create()
         except ConnectorError as err:
             text = f"the code of a deleted certificate was refused at once: {err}"
             self._step("re-use code", StepOutcome.FINDING, text)
             self._finding("code_not_reusable", Severity.NOTE, text)
             return None
-        self._track(created)
         self._step("re-use code", StepOutcome.OK, "a deleted code can be created again at once")
         return created
 

@@ -11,7 +11,8 @@ from typing import Any
 from syncd.errors import AuthError, ConnectorError
 from syncd.model import People
 from syncd.platforms.factory import make_connector, people_defaults
-from syncd.preflight.canary import Canary, is_canary
+from syncd.preflight.canary import Canary
+from syncd.preflight.codes import is_canary
 from syncd.preflight.model import Credentials, Severity, StoreReport
 from syncd.preflight.probe import probe
 

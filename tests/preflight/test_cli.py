@@ -12,7 +12,7 @@ from typing import Any
 from syncd.config import load_settings
 from syncd.model import NewCertificate
 from syncd.platforms.factory import make_connector, people_defaults
-from syncd.preflight.canary import CANARY_MESSAGE
+from syncd.preflight.codes import CANARY_MESSAGE
 from syncd.sandbox.server import write_private
 from tests.preflight.conftest import (
     PREFIX,

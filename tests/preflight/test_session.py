@@ -17,7 +17,8 @@ from syncd.errors import Transient
 from syncd.model import RemoteCertificate, Status
 from syncd.platforms.bigcommerce import BigCommerceConnector
 from syncd.platforms.factory import people_defaults
-from syncd.preflight.canary import DEFAULT_PREFIX, Canary, canary_code, check_prefix
+from syncd.preflight.canary import Canary
+from syncd.preflight.codes import DEFAULT_PREFIX, canary_code, check_prefix
 from syncd.preflight.model import Severity, StoreReport
 from syncd.preflight.session import Preflight, exit_code
 from syncd.sandbox import shift4shop
