@@ -18,6 +18,7 @@ _COMMAND_MODULES = (
     "run",
     "once",
     "check_config",
+    "preflight",
     "status",
     "ledger",
     "alerts",

@@ -183,6 +183,11 @@ class BigCommerceConnector:
             currencies=frozenset({self._currency}) if self._currency else None,
         )
 
+    @property
+    def page_size(self) -> int:
+        """The records asked for per listing page."""
+        return self._page_size
+
     async def aclose(self) -> None:
         await self.http.aclose()
 

@@ -51,6 +51,16 @@ Sleep = Callable[[float], Awaitable[None]]
 log = structlog.get_logger()
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Answer headers worth keeping for a report (``syncd preflight``): none carries a credential.
+SEEN_HEADERS = (
+    "Date",
+    "Retry-After",
+    "X-Retry-After",
+    "X-Rate-Limit-Requests-Left",
+    "X-Rate-Limit-Requests-Quota",
+    "X-Rate-Limit-Time-Window-Ms",
+    "X-Rate-Limit-Time-Reset-Ms",
+)
 # The share of a header-announced quota left to the store's other apps (HeaderRateLimiter).
 DEFAULT_RATE_LIMIT_RESERVE = 0.1
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
@@ -104,6 +114,14 @@ class HttpStats:
     by_status: Counter[str] = field(default_factory=Counter)  # "200", "429", "error"
     retries: int = 0
     rate_limit_wait_s: float = 0.0
+    # The last value answered of each of SEEN_HEADERS (only those: others may carry cookies).
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def note_headers(self, headers: Mapping[str, str]) -> None:
+        for name in SEEN_HEADERS:
+            value = headers.get(name)
+            if value is not None:
+                self.headers[name] = value
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -434,6 +452,7 @@ class HttpClient:
                 self.stats.by_status["error"] += 1
                 raise
         self.stats.by_status[str(answer.status)] += 1
+        self.stats.note_headers(answer.headers)
         if self._limiter is not None:
             self._limiter.update(answer.headers)
         if 300 <= answer.status < 400:

@@ -145,6 +145,11 @@ class SfccConnector:
             lookup_code=peer or self._shop_client_id is not None,
         )
 
+    @property
+    def page_size(self) -> int:
+        """The records asked for per listing page."""
+        return self._page_size
+
     async def aclose(self) -> None:
         await self.http.aclose()
 

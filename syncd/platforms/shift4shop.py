@@ -137,6 +137,11 @@ class Shift4ShopConnector:
             lookup_code=True,
         )
 
+    @property
+    def page_size(self) -> int:
+        """The records asked for per listing page."""
+        return self._page_size
+
     async def aclose(self) -> None:
         await self.http.aclose()
 

@@ -1,0 +1,1 @@
+"""``syncd preflight``: a merchant measures their own stores before syncd writes there."""
