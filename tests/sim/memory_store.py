@@ -189,8 +189,9 @@ class MemoryStore:
         fault = self._fault()
         remote_id = self._add(cert.code, cert.amount, cert.balance, cert.currency, cert.status)
         self.created[self._key(cert.code)] += 1
+        answer = self._shown(self.records[remote_id])  # the state the store applied
         await self._answer(fault, Write("create", remote_id, cert.code, True))
-        return self._shown(self.records[remote_id])
+        return answer
 
     async def update_certificate(
         self,
@@ -215,8 +216,9 @@ class MemoryStore:
             record = replace(record, status=status)
         self.records[remote_id] = record
         self.reading.discard(remote_id)
+        answer = self._shown(record)  # the state the store applied
         await self._answer(fault, Write("update", remote_id, self.codes[remote_id], True))
-        return self._shown(self.records[remote_id])
+        return answer
 
     async def delete_certificate(self, remote_id: str) -> None:
         await self.steps()

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.filterwarnings(
 # the smaller figure. Measured on the 2-core CI host: see the report of this change.
 SIZES = {
     "dev": {"sqlite": (10, 30), "postgresql": (5, 20)},
-    "ci": {"sqlite": (300, 50), "postgresql": (100, 40)},
+    "ci": {"sqlite": (400, 50), "postgresql": (150, 40)},
     "long": {"sqlite": (3000, 100), "postgresql": (1000, 60)},
 }
 
