@@ -49,6 +49,7 @@ def conserved(
         code = code_of(cert, view, stores)
         assert code not in seen, f"two certificates for {code}"
         seen.add(code)
+        assert code in truth, f"{code}: in the ledger, but no shopper issued it"
         if cert.id not in ambiguous:
             assert cert.balance == truth[code], (
                 f"{code}: ledger {cert.balance}, shoppers left {truth[code]}"

@@ -30,15 +30,22 @@ SIZES = {
 }
 
 
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+# A soak takes as long as it takes (the suite's per-test timeout is for the other profiles).
+soak = pytest.mark.timeout(0 if PROFILE == "long" else 300)
+
+
 def _sizes(backend: str) -> settings:
-    examples, steps = SIZES[os.environ.get("HYPOTHESIS_PROFILE", "dev")][backend]
+    examples, steps = SIZES[PROFILE][backend]
     return settings(max_examples=examples, stateful_step_count=steps)
 
 
+@soak
 def test_real_runner_under_the_laws_on_sqlite() -> None:
     run_state_machine_as_test(SimMachine, settings=_sizes("sqlite"))
 
 
+@soak
 @pytest.mark.postgres
 def test_real_runner_under_the_laws_on_postgresql(pg_database_url: str) -> None:
     source = LedgerSource(pg_database_url)
