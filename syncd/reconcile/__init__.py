@@ -1,8 +1,8 @@
 """Reconciliation: the pure planner (DESIGN.md §4) and the data it returns.
 
 ``plan(view, snapshots, capabilities, policy, now) -> Plan`` decides; a runner persists the plan
-and executes its actions (see :mod:`syncd.reconcile.plan` for how, and
-:mod:`syncd.reconcile.memory` for a complete in-memory reference runner).
+and executes its actions (see :mod:`syncd.reconcile.plan` for how; :mod:`syncd.runner` runs
+them).
 """
 
 from syncd.reconcile.balances import RereadFold, fold_reread, target_balance

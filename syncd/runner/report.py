@@ -20,7 +20,8 @@ _LEDGER_OUTCOME = {Outcome.DEADLINE: CycleOutcome.INTERRUPTED}
 
 
 def ledger_outcome(outcome: Outcome) -> str:
-    return _LEDGER_OUTCOME.get(outcome, CycleOutcome(outcome.value)).value
+    mapped = _LEDGER_OUTCOME.get(outcome)
+    return (CycleOutcome(outcome.value) if mapped is None else mapped).value
 
 
 def outcome_of(

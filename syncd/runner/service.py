@@ -44,13 +44,17 @@ class Syncer:
         *,
         metrics: Metrics | None = None,
         clock: Callable[[], datetime] = utc_now,
+        connectors: Mapping[str, Connector] | None = None,
+        db: LedgerThread | None = None,
     ) -> None:
+        """``connectors``: one per store, instead of building them from the settings;
+        ``db``: the ledger caller (default: a :class:`LedgerThread` of ``ledger``)."""
         self.settings = settings
         self.ledger = ledger
         self.metrics = metrics
         self.clock = clock
-        self.connectors: dict[str, Connector] = {}
-        self._db = LedgerThread(ledger)
+        self.connectors: dict[str, Connector] = dict(connectors or {})
+        self._db = LedgerThread(ledger) if db is None else db
         self._health = HealthBoard([s.name for s in settings.stores], clock(), metrics)
         self._locks = {g.name: asyncio.Lock() for g in settings.groups}
         self._stats = StatsFeed()

@@ -1,0 +1,116 @@
+"""The real runner under the laws (:mod:`tests.sim.machine`) on SQLite and on PostgreSQL, and
+the falsifying examples it found, replayed step by step."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from hypothesis import settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from syncd.reconcile import OnDelete, SfccStalePolicy
+from tests.sim import machine
+from tests.sim.machine import LedgerSource, Move, SimMachine
+from tests.sim.memory_store import Fault
+
+# A cycle killed before a store's listing began leaves that store's sieve coroutine unawaited.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:coroutine '_sieve_of' was never awaited:RuntimeWarning"
+)
+
+# (examples, steps per example) per Hypothesis profile (tests/conftest.py); PostgreSQL runs
+# the smaller figure. Measured on the 2-core CI host: see the report of this change.
+SIZES = {
+    "dev": {"sqlite": (10, 30), "postgresql": (5, 20)},
+    "ci": {"sqlite": (400, 50), "postgresql": (150, 40)},
+    "long": {"sqlite": (3000, 100), "postgresql": (1000, 60)},
+}
+
+
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+# A soak takes as long as it takes (the suite's per-test timeout is for the other profiles).
+soak = pytest.mark.timeout(0 if PROFILE == "long" else 300)
+
+
+def _sizes(backend: str) -> settings:
+    examples, steps = SIZES[PROFILE][backend]
+    return settings(max_examples=examples, stateful_step_count=steps)
+
+
+@soak
+def test_real_runner_under_the_laws_on_sqlite() -> None:
+    run_state_machine_as_test(SimMachine, settings=_sizes("sqlite"))
+
+
+@soak
+@pytest.mark.postgres
+def test_real_runner_under_the_laws_on_postgresql(pg_database_url: str) -> None:
+    source = LedgerSource(pg_database_url)
+
+    class OnPostgres(SimMachine):
+        pass
+
+    OnPostgres.source = source
+    try:
+        run_state_machine_as_test(OnPostgres, settings=_sizes("postgresql"))
+    finally:
+        assert source.shared is not None
+        source.shared.close()
+
+
+# -- falsifying examples, replayed ----------------------------------------------------------
+
+
+@pytest.fixture
+def sim() -> Iterator[SimMachine]:
+    state = SimMachine()
+    state.setup(
+        on_delete=OnDelete.DISABLE, stale=SfccStalePolicy.DISABLE, case_insensitive=False,
+        concurrency=1,
+    )  # fmt: skip
+    try:
+        yield state
+    finally:
+        state.teardown()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="recovery calls an applied write 'not applied' when a shopper moved the balance "
+    "before the restart (set machine.UNKNOWN_OUTCOMES_SETTLED once writes are settled)",
+)
+def test_a_spend_after_a_crash_right_after_a_balance_write_is_counted_once(
+    sim: SimMachine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kill -9 right after BigCommerce applied 70, then a shopper spends 5 there: 100 − 30 −
+    5 = 65 (today: syncd's own write is journalled as a redemption, every store ends at 35)."""
+    monkeypatch.setattr(machine, "UNKNOWN_OUTCOMES_SETTLED", True)
+    sim.issue(store="cart", amount=Decimal("100.00"), long_code=False)
+    sim.cycle(force=True, moves={})
+    sim._spend("cart", "GIFT0001", 3000)
+    sim.faulty_writes(store="bc", faults=[Fault.CRASH_AFTER])
+    sim.cycle(force=True, moves={})
+    sim._spend("bc", "1", 500)
+    sim.two_quiet_cycles_converge()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a write failing after its re-read fold records its outcome on the superseded "
+    "intent; the ledger refuses it and the whole cycle fails (set "
+    "machine.FAILED_WRITES_CONTAINED once it is contained)",
+)
+def test_a_write_failing_after_a_reread_fold_costs_only_that_write(
+    sim: SimMachine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(machine, "FAILED_WRITES_CONTAINED", True)
+    sim.issue(store="cart", amount=Decimal("100.00"), long_code=False)
+    sim.cycle(force=True, moves={})
+    sim._spend("cart", "GIFT0001", 3000)
+    sim.faulty_writes(store="bc", faults=[Fault.TIMEOUT])
+    # step 9: BigCommerce's re-read before its write; the shopper spends 5 there first
+    sim.cycle(force=True, moves={9: Move(pick=0, cents=500, reload=False)})
+    sim.two_quiet_cycles_converge()
