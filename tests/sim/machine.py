@@ -44,11 +44,11 @@ from tests.sim.world import GROUP, InlineLedger, reset, sim_settings
 # Until a write of unknown outcome is settled by re-reading (ambiguous_write), a shopper's
 # move on such a record before syncd reads it again makes recovery mistake syncd's own
 # write for the shopper's. False: shoppers leave such a record alone until syncd reads it.
-UNKNOWN_OUTCOMES_SETTLED = False
+UNKNOWN_OUTCOMES_SETTLED = True
 # Until a failing write whose intent a re-read fold superseded is contained (today the
 # executor records the outcome on the superseded intent and the ledger refuses it, failing
 # the whole cycle), no write fails in a cycle where a shopper moves meanwhile.
-FAILED_WRITES_CONTAINED = False
+FAILED_WRITES_CONTAINED = True
 
 START = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 STORES = ("cart", "bc", "sfcc", "sfcx")

@@ -26,15 +26,18 @@ from syncd.model import (
     ListingEnd,
     ListingPage,
     NewCertificate,
+    RecordProblem,
     RemoteCertificate,
     Status,
     mask_code,
 )
+from syncd.money import parse_listed_money
+from syncd.platforms._wire import check_keys
 from syncd.platforms.base import ListingItem
 
 # Hostile records and lying pages (a whitespace code, money that is not money, a page sent
 # twice): off until the connectors quarantine such records and bound such listings.
-HOSTILE = False
+HOSTILE = True
 
 THREEDCART = Capabilities(has_status=False, set_status=False, has_expiry=False)
 BIGCOMMERCE = Capabilities(max_code_length=20, requires_people=True, max_message_length=250)
@@ -151,14 +154,14 @@ class MemoryStore:
         hostile, self.hostile = (self.hostile, []) if HOSTILE else ([], self.hostile)
         for n, page in enumerate(pages):
             await self.steps()
-            shown = tuple(self._shown(self.records[r]) for r in page if r in self.records)
-            yield ListingPage(shown)
+            shown = [self._shown(self.records[r]) for r in page if r in self.records]
+            yield self._page(shown)
             if n == 0 and Hostile.REPEATED_PAGE in hostile:
-                yield ListingPage(shown)
+                yield self._page(shown)
         for kind in hostile:
             if kind is not Hostile.REPEATED_PAGE:
                 self.sent_hostile += 1
-                yield ListingPage((self._hostile_record(kind),))
+                yield self._page([self._hostile_record(kind)])
         await self.steps()
         yield ListingEnd(complete=True, pages=len(pages), requests=len(pages) + 1)
 
@@ -333,6 +336,30 @@ class MemoryStore:
         )
         self.codes[remote_id] = code
         return remote_id
+
+    def _page(self, records: list[RemoteCertificate]) -> ListingPage:
+        """A listing page as a connector hands it on: every record checked at the edge as the
+        platform connectors check theirs (:func:`syncd.platforms._wire.check_keys`, listed
+        money exact), a record that fails set aside as a :class:`RecordProblem`."""
+        kept: list[RemoteCertificate] = []
+        problems: list[RecordProblem] = []
+        for record in records:
+            try:
+                check_keys(
+                    record.remote_id, record.code, self.caps.max_code_length,
+                    record.masked_code, record.message,
+                )  # fmt: skip
+                for value in (record.amount, record.balance):
+                    parse_listed_money(format(value, "f"), record.currency)
+            except ValueError as err:
+                is_code = record.code == record.remote_id
+                shown = {"code": record.code, "masked_code": record.masked_code}
+                problems.append(
+                    RecordProblem(self.name, record.remote_id, str(err), is_code, **shown)
+                )
+            else:
+                kept.append(record)
+        return ListingPage(tuple(kept), tuple(problems))
 
     def _shown(self, record: RemoteCertificate) -> RemoteCertificate:
         return record if self.caps.read_codes else replace(record, code=None)

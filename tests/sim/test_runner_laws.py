@@ -12,7 +12,6 @@ from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from syncd.reconcile import OnDelete, SfccStalePolicy
-from tests.sim import machine
 from tests.sim.machine import LedgerSource, Move, SimMachine
 from tests.sim.memory_store import Fault
 
@@ -77,17 +76,11 @@ def sim() -> Iterator[SimMachine]:
         state.teardown()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="recovery calls an applied write 'not applied' when a shopper moved the balance "
-    "before the restart (set machine.UNKNOWN_OUTCOMES_SETTLED once writes are settled)",
-)
 def test_a_spend_after_a_crash_right_after_a_balance_write_is_counted_once(
     sim: SimMachine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """kill -9 right after BigCommerce applied 70, then a shopper spends 5 there: 100 − 30 −
     5 = 65 (today: syncd's own write is journalled as a redemption, every store ends at 35)."""
-    monkeypatch.setattr(machine, "UNKNOWN_OUTCOMES_SETTLED", True)
     sim.issue(store="cart", amount=Decimal("100.00"), long_code=False)
     sim.cycle(force=True, moves={})
     sim._spend("cart", "GIFT0001", 3000)
@@ -97,16 +90,9 @@ def test_a_spend_after_a_crash_right_after_a_balance_write_is_counted_once(
     sim.two_quiet_cycles_converge()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a write failing after its re-read fold records its outcome on the superseded "
-    "intent; the ledger refuses it and the whole cycle fails (set "
-    "machine.FAILED_WRITES_CONTAINED once it is contained)",
-)
 def test_a_write_failing_after_a_reread_fold_costs_only_that_write(
     sim: SimMachine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(machine, "FAILED_WRITES_CONTAINED", True)
     sim.issue(store="cart", amount=Decimal("100.00"), long_code=False)
     sim.cycle(force=True, moves={})
     sim._spend("cart", "GIFT0001", 3000)
