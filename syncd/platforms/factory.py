@@ -57,6 +57,7 @@ def _shift4shop(store: Any) -> Connector:
         currency=store.currency,
         options=http_options(store),
         page_size=store.page_size,
+        recreate=store.balance_write == "recreate",
     )
 
 

@@ -4,7 +4,9 @@ The certificate code is the key (no numeric id, no status, no currency: the stor
 currency comes from config). Writes answer an array of ``{Key, Value, Status, Message}``,
 one per record; a failed element is that record's failure. Balance writes are an
 undocumented guess (``Balance`` in a PUT body), so every one is read back and a mismatch
-raises :class:`~syncd.errors.WriteNotApplied`.
+raises :class:`~syncd.errors.WriteNotApplied`. With ``recreate`` the capabilities say that
+a balance is changed by re-creating instead (DELETE, then POST of the same code with the new
+balance as ``Amount`` and the same ``Notes``; the runner drives the two steps).
 
 Listing: a ``countonly`` request first tells how many records exist, so the pages'
 offsets are known up front and fetched concurrently. The offset advances by the records
@@ -35,6 +37,7 @@ from syncd.errors import (
 )
 from syncd.limits import code_problem
 from syncd.model import (
+    BalanceMode,
     Capabilities,
     ListingPage,
     NewCertificate,
@@ -93,6 +96,7 @@ class Shift4ShopConnector:
         currency: str,
         options: HttpOptions | None = None,
         page_size: int | None = None,
+        recreate: bool = False,
         clock: Clock = time.monotonic,
         sleep: Sleep = _real_sleep,
         rng: random.Random | None = None,
@@ -103,6 +107,7 @@ class Shift4ShopConnector:
         self._money = _wire.MoneyParsers()
         self._store_money = self._money.money(self._currency)  # the store's one currency
         self._page_size = min(page_size or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+        self._balance_write = BalanceMode.RECREATE if recreate else BalanceMode.IN_PLACE
         self._secrets = (private_key, token)
         headers = {
             "SecureURL": secure_url,
@@ -132,6 +137,7 @@ class Shift4ShopConnector:
             currencies=frozenset({self._currency}),
             registries=True,
             lookup_code=True,
+            balance_write=self._balance_write,
         )
 
     async def aclose(self) -> None:
