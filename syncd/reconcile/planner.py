@@ -355,6 +355,8 @@ def _creates(ctx: _Ctx, work: _Work, state: LedgerCertificate) -> None:
         reason = mirror.unmirrorable_reason(state, ctx.caps[store], ctx.policy)
         if reason is None:
             balance, _ = target_balance(state.balance, state.status, ctx.caps[store])
+            if balance == ZERO and not ctx.caps[store].holds_zero:
+                continue  # nothing left to create there (SFCC creates nothing of 0) — yet
             new = mirror.new_certificate(state, ctx.caps[store], ctx.policy, balance)
             ctx.actions.append(Create(store, work.ref, new))
         elif reason != mirror.CODE_HIDDEN and (link is None or link.unmirrorable != reason):

@@ -212,6 +212,11 @@ class Executor:
             flight.sent = True
             await conn.delete_certificate(action.remote_id)
         elif fold.write and conn.capabilities.balance_write is BalanceMode.RECREATE:
+            if fold.target == ZERO and not conn.capabilities.holds_zero:
+                # Spent to nothing meanwhile, and 0 cannot be created there: the next plan
+                # disables it instead (the movement is already journalled).
+                why = "nothing left: disabled by the next plan"
+                return await self._record(flight.item, None, IntentState.DROPPED, why, "dropped")
             return await self._recreate(flight, action, current, fold.target)
         elif fold.write:
             flight.sent, flight.written = True, Written(current.balance, fold.target)
