@@ -319,7 +319,9 @@ class Shift4ShopConnector:
         return seen
 
     async def delete_certificate(self, remote_id: str) -> None:
-        response = await self.http.request("DELETE", self._url(remote_id), idempotent=True)
+        """One DELETE, never repeated blind: after a lost answer a repeat would be 404 and
+        read as "it was gone" (the caller settles an unknown outcome by reading)."""
+        response = await self.http.request("DELETE", self._url(remote_id), idempotent=False)
         self._check_write(response, f"delete certificate {remote_id!r}", remote_id)
 
     # -- helpers ------------------------------------------------------------------------

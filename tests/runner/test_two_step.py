@@ -179,6 +179,33 @@ async def test_a_crash_after_the_delete_was_recorded_but_before_it_was_sent(
         assert await w.duplicates() == {p: [] for p in STORES}
 
 
+@pytest.mark.parametrize("platform", ["shift4shop", "sfcc"])
+async def test_a_lost_answer_to_the_delete_is_completed_the_next_cycle(
+    tmp_path: Path, ledger_url: str, platform: str
+) -> None:
+    """The store applied the DELETE, its answer never came: the DELETE is not sent again
+    (a 404 would read as "gone"); the next cycle's recovery creates the code again."""
+    async with world(tmp_path, ledger_url, edit=recreate_on_3dcart) as w:
+        await w.issue("bigcommerce", CODE, "50.00")
+        await w.cycle()
+        await w.redeem("bigcommerce", CODE, "20.00")
+        await w.faults(platform, lost_response_rate=1.0)
+        await w.cycle()
+        await w.faults(platform, lost_response_rate=0.0)
+        assert CODE not in await w.balances(platform)
+        routes = (await w.stats(platform))["by_route"]
+        assert sum(n for r, n in routes.items() if r.startswith("DELETE")) == 1
+        result = await w.cycle()
+        assert result.counts["recovered_done"] == 1, result.summary
+        for where in STORES:
+            assert (await w.balances(where))[CODE] == D("30.00"), where
+        assert w.ledger.unfinished_intents("sandbox") == []
+        detail = w.ledger.certificate_by_code("sandbox", CODE)
+        assert detail is not None
+        assert detail.certificate.status == "active"
+        assert await w.duplicates() == {p: [] for p in STORES}
+
+
 async def _issue_on_sfcc_as_a_shopper(w: World, amount: str) -> str:
     """A certificate sold on SFCC itself: the platform generates the code."""
     issued = await w.call("sfcc", "POST", "shopper/issue", {"amount": amount})
