@@ -101,31 +101,37 @@ async def _restart(w: World, ledger_url: str) -> Syncer:
     return restarted
 
 
-def _die_on_create(w: World, store: str) -> None:
-    """The first create on ``store`` kills the "process" before it reaches the store."""
+def _die_on_create(w: World, store: str, *, applied: bool) -> None:
+    """The first create on ``store`` kills the "process" before it reaches the store, or
+    once the store applied it (the answer is lost)."""
     switch = doom(w)
     conn = w.syncer.connectors[store]
+    real = conn.create_certificate
 
     async def create(cert: Any) -> Any:
         switch.dead = True
+        if applied:
+            await real(cert)
         raise Crash
 
     conn.create_certificate = create  # type: ignore[method-assign]
 
 
+@pytest.mark.parametrize("applied", [False, True], ids=["before-create", "create-answer-lost"])
 @pytest.mark.parametrize("platform", ["shift4shop", "sfcc"])
 async def test_a_crash_between_delete_and_create_is_completed_by_recovery(
-    tmp_path: Path, ledger_url: str, platform: str
+    tmp_path: Path, ledger_url: str, platform: str, applied: bool
 ) -> None:
     async with world(tmp_path, ledger_url, edit=recreate_on_3dcart) as w:
         await w.issue("bigcommerce", CODE, "50.00")
         await w.cycle()
         await w.redeem("bigcommerce", CODE, "20.00")
-        _die_on_create(w, STORES[platform])
+        _die_on_create(w, STORES[platform], applied=applied)
         with pytest.raises(Crash):
             await w.cycle()
         await bury(w)
-        assert CODE not in await w.balances(platform)  # deleted, not yet created again
+        # deleted, and not yet created again (or created, the answer lost)
+        assert (CODE in await w.balances(platform)) is applied
         [left] = [i for i in w.ledger.unfinished_intents("sandbox") if i.store == STORES[platform]]
         assert (left.state, left.payload["recreate"]["step"]) == ("sent", "create")
 
