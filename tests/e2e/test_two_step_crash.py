@@ -48,8 +48,10 @@ def _ignoring_balance(sb: Sandboxes) -> None:
 
 @pytest.mark.parametrize("platform", ["shift4shop", "sfcc"])
 async def test_kill_9_between_delete_and_create(tmp_path: Path, platform: str) -> None:
-    async with e2e(tmp_path, seed=2, before=_ignoring_balance) as w:
-        write_private(w.config, recreate_on_3dcart(w.config.read_text()))
+    quirk = _ignoring_balance if platform == "shift4shop" else None
+    async with e2e(tmp_path, seed=2, before=quirk) as w:
+        if platform == "shift4shop":  # SFCC re-issues without being told
+            write_private(w.config, recreate_on_3dcart(w.config.read_text()))
         await w.issue("bigcommerce", CODE, "50.00")
         assert (await w.once()).status == 0
         await w.redeem("bigcommerce", CODE, "20.00")
