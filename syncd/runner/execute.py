@@ -62,7 +62,14 @@ from syncd.runner.codec import Step, intent_of, step_payload
 from syncd.runner.dbthread import LedgerThread
 from syncd.runner.persist import Ending
 from syncd.runner.recover import NotSettled, RecheckContext, Written, recheck
-from syncd.runner.recreate import CodeRefused, create_again, recreated, recreation, refused_alert
+from syncd.runner.recreate import (
+    CodeRefused,
+    create_again,
+    is_refusal,
+    recreated,
+    recreation,
+    refused_alert,
+)
 
 log = structlog.get_logger("syncd.runner")
 
@@ -260,7 +267,7 @@ class Executor:
         log.warning("write.recreate_pending", store=store, error=type(err).__name__)
         self.unresolved.add((item.cert_id, store))
         self.tally.failures[store] += 1
-        if not isinstance(err, Transient | OSError | TimeoutError):
+        if is_refusal(err):
             label = self.book.label(item.cert_id)
             alert = refused_alert(self.group, store, item.cert_id, label, err)
             await self.db(persist.raise_alert, self.db.ledger, alert, self.now)

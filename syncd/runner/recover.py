@@ -35,7 +35,7 @@ from decimal import Decimal
 
 import structlog
 
-from syncd.errors import ConnectorError, Transient, Unsupported
+from syncd.errors import ConnectorError, Unsupported
 from syncd.ledger import AlertKind, IntentRecord, IntentState, NewAlert
 from syncd.log import redact
 from syncd.model import BalanceMode, NewCertificate, RemoteCertificate
@@ -47,7 +47,13 @@ from syncd.runner.book import Book, LinkKey, created_link, written_link
 from syncd.runner.codec import Step, action_of, base_of, step_of, step_payload, target_of
 from syncd.runner.dbthread import LedgerThread
 from syncd.runner.persist import Ending
-from syncd.runner.recreate import CodeRefused, create_again, recreated, refused_alert
+from syncd.runner.recreate import (
+    CodeRefused,
+    create_again,
+    is_refusal,
+    recreated,
+    refused_alert,
+)
 
 log = structlog.get_logger("syncd.runner")
 
@@ -203,6 +209,8 @@ async def _complete_recreate(
     db: LedgerThread, group: str, intent: IntentRecord, action: SetBalance, conn: Connector,
     how: RecheckContext, result: Recovered,
 ) -> None:  # fmt: skip
+    """Complete a two-step write from the step it reached; a store that fails or refuses
+    leaves it ``sent`` (a refusal alerted) for the next attempt."""
     cert_id, store, reached = intent.certificate_id, intent.store, step_of(intent)
     try:
         old = await conn.get_certificate(action.remote_id)
@@ -215,7 +223,7 @@ async def _complete_recreate(
             ending = Ending(cert_id, IntentState.DONE, link, None, fold)
     except (CodeRefused, ConnectorError, OSError, TimeoutError) as err:
         result.unresolved.add((cert_id, store))
-        if not isinstance(err, Transient | OSError | TimeoutError):
+        if is_refusal(err):
             alert = refused_alert(group, store, cert_id, how.book.label(cert_id), err)
             await db(persist.raise_alert, db.ledger, alert, how.now)
         return

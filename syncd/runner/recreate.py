@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from syncd.errors import Conflict
+from syncd.errors import Conflict, Rejected, Unsupported
 from syncd.ledger import AlertKind, NewAlert
 from syncd.model import LedgerLink, NewCertificate, RemoteCertificate, Status
 from syncd.money import ZERO
@@ -92,6 +92,11 @@ def recreated(
         book.currencies[cert_id], why, now,
     )  # fmt: skip
     return link, SettledFold(canonical, (row,), ())
+
+
+def is_refusal(err: BaseException) -> bool:
+    """The store said no (a human must look), as opposed to not answering or throttling."""
+    return isinstance(err, CodeRefused | Rejected | Unsupported)
 
 
 def refused_alert(group: str, store: str, cert_id: int, label: str, err: BaseException) -> NewAlert:
