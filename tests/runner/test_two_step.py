@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from syncd.config import load_settings
+from syncd.errors import Transient
 from syncd.ledger import Ledger
 from syncd.runner.service import Syncer
 from syncd.sandbox import shift4shop
@@ -295,3 +296,33 @@ async def test_a_refused_reuse_keeps_the_intent_open_with_one_alert(
         await w.cycle()
         assert (await w.balances("sfcc"))[CODE] == D("30.00")
         assert w.ledger.unfinished_intents("sandbox") == []
+
+
+async def test_a_failed_reveal_costs_that_record_only_and_is_retried(
+    tmp_path: Path, ledger_url: str
+) -> None:
+    async with world(tmp_path, ledger_url, seed=2) as w:
+        await w.cycle()
+        unlucky = await _issue_on_sfcc_as_a_shopper(w, "11.00")
+        lucky = await _issue_on_sfcc_as_a_shopper(w, "12.00")
+        conn = w.syncer.connectors[STORES["sfcc"]]
+        real = conn.reveal_code  # type: ignore[attr-defined]
+        asked: list[str] = []
+
+        async def reveal(remote_id: str) -> str | None:
+            asked.append(remote_id)
+            if remote_id == sfcc_record(w, unlucky).merchant_id:
+                raise Transient(STORES["sfcc"], "timed out")
+            code: str | None = await real(remote_id)
+            return code
+
+        conn.reveal_code = reveal  # type: ignore[attr-defined]
+        await w.cycle()
+        assert len(asked) == 2  # only the two records no link explains
+        assert (await w.balances("bigcommerce"))[lucky] == D("12.00")
+        assert unlucky not in await w.balances("bigcommerce")
+        conn.reveal_code = real  # type: ignore[attr-defined]
+        await w.cycle()  # linked, its code unknown to the ledger: revealed now
+        for platform in STORES:
+            assert (await w.balances(platform))[unlucky] == D("11.00"), platform
+        assert len([c for c in await w.certificates("sfcc") if c["code"] == unlucky]) == 1
