@@ -133,6 +133,15 @@ class Snapshot:
     read_to_end: bool = False
 
 
+class BalanceMode(StrEnum):
+    """How a store changes a balance (DESIGN.md §4.10, §5)."""
+
+    IN_PLACE = "in_place"  # one write of the new balance
+    # Delete the certificate, then create it again under the same code with the new balance
+    # as its amount: two steps, one intent (the runner persists the step between them).
+    RECREATE = "recreate"
+
+
 @dataclass(frozen=True, slots=True)
 class Capabilities:
     """What a store can do (DESIGN.md §4.10). The planner never plans past these."""
@@ -150,6 +159,11 @@ class Capabilities:
     currencies: frozenset[str] | None = None  # None: any currency the store is configured for
     registries: bool = False
     lookup_code: bool = False  # can find a certificate by plain code (SFCC Shop API)
+    reveal_codes: bool = False  # can show the plain code of a listed record by its remote id
+    balance_write: BalanceMode = BalanceMode.IN_PLACE
+    # False: the store cannot hold a balance of 0 (SFCC's create needs an amount above 0);
+    # a certificate with nothing left is disabled there instead.
+    holds_zero: bool = True
 
     def can_hold_currency(self, currency: str) -> bool:
         return self.currencies is None or currency in self.currencies

@@ -406,6 +406,20 @@ def test_rate_limit_reserve_is_a_bigcommerce_setting(tmp_path: Path) -> None:
     ]
 
 
+def test_balance_write_is_a_3dcart_setting_named_when_bad(tmp_path: Path) -> None:
+    assert load(tmp_path, MINIMAL).store("s3d").balance_write == "put"  # type: ignore[union-attr]
+    text = MINIMAL.replace('name = "s3d"\n', 'name = "s3d"\nbalance_write = "recreate"\n')
+    assert load(tmp_path, text).store("s3d").balance_write == "recreate"  # type: ignore[union-attr]
+    bad = MINIMAL.replace('name = "s3d"\n', 'name = "s3d"\nbalance_write = "delete"\n')
+    assert problems(tmp_path, bad) == [
+        "stores[0].balance_write (line 3): Input should be 'put' or 'recreate'; got 'delete'"
+    ]
+    elsewhere = MINIMAL.replace('name = "sbc"\n', 'name = "sbc"\nbalance_write = "put"\n')
+    assert problems(tmp_path, elsewhere)[0].startswith(
+        "stores[1].balance_write (line 12): unknown key for platform bigcommerce"
+    )
+
+
 def test_base_url_trailing_slash_is_dropped(tmp_path: Path) -> None:
     text = MINIMAL.replace('"https://api.bigcommerce.com"', '"http://127.0.0.1:8001/"')
     assert load(tmp_path, text).store("sbc").base_url == "http://127.0.0.1:8001"

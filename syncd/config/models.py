@@ -86,6 +86,9 @@ class Shift4ShopStore(StoreBase):
     private_key: SecretStr
     token: SecretStr
     currency: Currency  # required: 3dcart reports no currency
+    # How a balance is changed: "put" (a PUT of Balance, read back) or "recreate" (DELETE,
+    # then POST of the same code with the new balance as Amount, Notes kept).
+    balance_write: Literal["put", "recreate"] = "put"
 
 
 class BigCommerceStore(StoreBase):

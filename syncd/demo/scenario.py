@@ -44,7 +44,8 @@ STEPS = (
          "both are honoured: $30.00 everywhere (deltas merge, no last-writer-wins)"),
     Step("Overspend: $25.00 on 3dcart and $20.00 on BigCommerce before syncd sees either",
          (("redeem", "shift4shop", "25.00"), ("redeem", "bigcommerce", "20.00")),
-         "stores go to $0.00, the ledger records -$15.00 and raises an overdraft alert"),
+         "stores go to $0.00 (SFCC, which holds no 0, is disabled), the ledger records "
+         "-$15.00 and raises an overdraft alert"),
 )  # fmt: skip
 
 
@@ -63,13 +64,13 @@ class Demo:
             if resp.status >= 300:
                 raise RuntimeError(f"sandbox {platform} refused {action}: {await resp.text()}")
 
-    async def balances(self) -> dict[str, Decimal | None]:
-        found: dict[str, Decimal | None] = {}
+    async def balances(self) -> dict[str, Shown]:
+        found: dict[str, Shown] = {}
         for platform in PLATFORMS:
             async with self.http.get(f"{self.sb.urls[platform]}/_sandbox/certificates") as resp:
                 certs: list[dict[str, Any]] = await resp.json()
             found[STORE_NAMES[platform]] = next(
-                (Decimal(c["balance"]) for c in certs if c["code"] == CODE), None
+                (_shown(c) for c in certs if c["code"] == CODE), None
             )
         detail = await asyncio.to_thread(self.daemon.ledger.certificate_by_code, GROUP, CODE)
         found["ledger"] = detail.certificate.balance if detail else None
@@ -110,17 +111,30 @@ class Demo:
             self.say(f"  #{alert.id} {alert.kind}: {alert.message}")
 
 
-def converged(balances: dict[str, Decimal | None]) -> bool:
-    """Every store holds the certificate with the ledger's balance (0 for an overdraft)."""
+# A store's balance, or DISABLED where a store shows "nothing left" by disabling (SFCC).
+DISABLED = "disabled"
+Shown = Decimal | str | None
+
+
+def _shown(certificate: dict[str, Any]) -> Decimal | str:
+    return DISABLED if certificate["status"] == DISABLED else Decimal(certificate["balance"])
+
+
+def converged(balances: dict[str, Shown]) -> bool:
+    """Every store holds the certificate with the ledger's balance (0 for an overdraft,
+    or disabled where a store cannot hold 0)."""
     ledger = balances["ledger"]
-    if ledger is None:
+    if not isinstance(ledger, Decimal):
         return False
+    left = max(ledger, Decimal(0))
     stores = [v for k, v in balances.items() if k != "ledger"]
-    return all(v == max(ledger, Decimal(0)) for v in stores)
+    return all(v == left or (v == DISABLED and left == 0) for v in stores)
 
 
-def _cells(balances: dict[str, Decimal | None]) -> list[str]:
-    return ["-" if v is None else f"{v:.2f}" for v in balances.values()]
+def _cells(balances: dict[str, Shown]) -> list[str]:
+    return [
+        "-" if v is None else v if isinstance(v, str) else f"{v:.2f}" for v in balances.values()
+    ]
 
 
 def _row(cells: list[str]) -> str:

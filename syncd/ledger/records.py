@@ -36,6 +36,7 @@ class JournalKind(StrEnum):
     RESTORE = "restore"
     CORRECTION = "correction"
     CREATE = "create"
+    RECREATE = "recreate"
 
 
 class IntentAction(StrEnum):

@@ -222,6 +222,21 @@ class LedgerTx:
             values["attempts"] = table.c.attempts + 1
         self._conn.execute(update(table).where(table.c.id == intent_id).values(values))
 
+    def merge_intent_payload(self, intent_id: int, changes: Mapping[str, Any]) -> None:
+        """Set keys of an unfinished intent's payload (a two-step write records its step)."""
+        table = tables.intents
+        query = (
+            select(table.c.state, table.c.payload).where(table.c.id == intent_id).with_for_update()
+        )
+        row = self._conn.execute(query).one_or_none()
+        if row is None:
+            raise LedgerError(f"no intent with id {intent_id}")
+        if IntentState(row.state).finished:
+            raise LedgerError(f"intent {intent_id} is {row.state}: its payload is final")
+        payload = {**row.payload, **convert.jsonable(changes)}
+        values = {"payload": payload, "updated_at": self._now()}
+        self._conn.execute(update(table).where(table.c.id == intent_id).values(values))
+
     # -- alerts ---------------------------------------------------------------------------
 
     def raise_alert(self, alert: NewAlert, now: datetime) -> int:

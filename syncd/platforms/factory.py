@@ -59,6 +59,7 @@ def _shift4shop(store: Any) -> Connector:
         options=http_options(store),
         page_size=store.page_size,
         max_certificates=store.max_certificates,
+        recreate=store.balance_write == "recreate",
     )
 
 

@@ -6,8 +6,13 @@ the optional companion endpoint (docs/companion.md) and the Shop API code look-u
 * Status: ``enabled=false`` ⇒ disabled; ``pending`` ⇒ pending; ``issued``,
   ``partially_redeemed``, ``redeemed`` ⇒ active (redeemed = active with nothing left).
 * Writes through OCAPI are status only (PATCH with ``_resource_state``; a 409 re-reads and
-  retries once). With a companion, creates choose the code and balances are set by
-  re-issuing under the same code; without one, the capabilities say neither is possible.
+  retries once) and deletes (DELETE with ``x-dw-resource-state``: the state of the last read
+  of that certificate, so a change since is a 409). With a companion (docs/companion.md;
+  every call carries ``siteId``) creates choose the code, plain codes are revealed by
+  ``merchant_id``, and a balance is changed by re-issue — OCAPI DELETE, then a companion
+  create of the same code with the new balance (a new ``merchant_id``), two steps the runner
+  drives (``Capabilities.balance_write``); balance 0 is ``enabled = false`` (the Script API
+  creates nothing of 0). Without one, the capabilities say none of this is possible.
 * Tokens: :class:`~syncd.platforms.sfcc_auth.TokenProvider` (lazy, refreshed before
   expiry, and once on a 401).
 
@@ -37,6 +42,7 @@ from syncd.errors import (
 )
 from syncd.limits import code_problem, remote_id_problem
 from syncd.model import (
+    BalanceMode,
     Capabilities,
     ListingPage,
     NewCertificate,
@@ -109,6 +115,9 @@ class SfccConnector:
         # merchant_id → plain code of certificates this process created or looked up;
         # OCAPI never shows codes, and a re-issue needs one (else the caller supplies it).
         self._codes: dict[str, str] = {}
+        # merchant_id → _resource_state of its last read: a DELETE carries it.
+        self._versions: dict[str, str] = {}
+        self._site_params = {"siteId": site_id}
         self.http = HttpClient(
             store,
             options=options,
@@ -143,6 +152,9 @@ class SfccConnector:
             has_expiry=False,
             currencies=frozenset({self._currency}) if self._currency else None,
             lookup_code=peer or self._shop_client_id is not None,
+            reveal_codes=peer,
+            balance_write=BalanceMode.RECREATE,
+            holds_zero=False,
         )
 
     @property
@@ -168,7 +180,7 @@ class SfccConnector:
             raise Rejected(self._store, f"refusing to address a certificate: {problem}")
         return f"{self._root}/{quote(merchant_id, safe='')}"
 
-    def _companion_url(self, code: str | None = None, suffix: str = "") -> str:
+    def _companion_url(self, code: str | None = None) -> str:
         if self._companion is None:
             raise Unsupported(self._store, "no companion endpoint configured")
         if code is None:
@@ -176,7 +188,16 @@ class SfccConnector:
         problem = code_problem(code)
         if problem is not None:
             raise Rejected(self._store, f"refusing to address a certificate: {problem}")
-        return f"{self._companion}/gift_certificates/{quote(code, safe='')}{suffix}"
+        return f"{self._companion}/gift_certificates/{quote(code, safe='')}"
+
+    def _reveal_url(self, merchant_id: str) -> str:
+        if self._companion is None:
+            raise Unsupported(self._store, "no companion endpoint configured")
+        problem = remote_id_problem(merchant_id)
+        if problem is not None:
+            raise Rejected(self._store, f"refusing to address a certificate: {problem}")
+        quoted = quote(merchant_id, safe="")
+        return f"{self._companion}/gift_certificates/by-merchant-id/{quoted}"
 
     async def _call(
         self,
@@ -186,11 +207,12 @@ class SfccConnector:
         idempotent: bool,
         params: Mapping[str, str] | None = None,
         body: Any = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Response:
         """One authenticated request; a 401 drops the token and retries once."""
         for attempt in (1, 2):
             token = await self.tokens.token()
-            headers = {"Authorization": f"Bearer {token}"}
+            headers = {**(headers or {}), "Authorization": f"Bearer {token}"}
             response = await self.http.request(
                 method, url, idempotent=idempotent, params=params, json_body=body, headers=headers
             )
@@ -297,6 +319,8 @@ class SfccConnector:
             cert = self._parse(body, code)
         except (ValueError, TypeError, AttributeError, KeyError) as err:
             raise BadPayload(self._store, f"{what}: {err}") from err
+        if cert.version is not None:
+            self._versions[cert.remote_id] = cert.version
         if cert.code is not None:
             self._codes[cert.remote_id] = cert.code
         elif cert.remote_id in self._codes:
@@ -317,7 +341,8 @@ class SfccConnector:
     async def find_by_code(self, code: str) -> RemoteCertificate | None:
         """Companion when configured, else the Shop API when configured, else Unsupported."""
         if self._companion is not None:
-            response = await self._call("GET", self._companion_url(code), idempotent=True)
+            url, params = self._companion_url(code), self._site_params
+            response = await self._call("GET", url, idempotent=True, params=params)
             if response.status == 404:
                 return None
             if response.status != 200:
@@ -347,20 +372,35 @@ class SfccConnector:
         found = await self.get_certificate(merchant_id)
         return None if found is None else dataclasses.replace(found, code=code)
 
+    async def reveal_code(self, remote_id: str) -> str | None:
+        """The plain code of certificate ``remote_id`` (companion), None if it does not exist."""
+        url = self._reveal_url(remote_id)
+        response = await self._call("GET", url, idempotent=True, params=self._site_params)
+        if response.status == 404:
+            return None
+        what = f"reveal the code of {remote_id!r}"
+        if response.status != 200:
+            raise self._error(response, what)
+        found = self._parse_one(response, what)
+        if found.remote_id != remote_id or found.code is None:
+            raise BadPayload(self._store, f"{what}: the answer is another certificate")
+        return found.code
+
     async def create_certificate(self, cert: NewCertificate) -> RemoteCertificate:
-        """Through the companion only; one POST, never retried blindly (409 = code taken)."""
+        """Through the companion only, with the balance as its amount (the Script API cannot
+        set a balance); one POST, never retried blindly (409 = code taken or refused)."""
         if self._companion is None:
             raise Unsupported(self._store, "SFCC cannot create a certificate with a given code")
         currency = normalise_currency(cert.currency)
-        body = create_body(cert, currency)
-        response = await self._call("POST", self._companion_url(), idempotent=False, body=body)
+        if parse_money(cert.balance, currency) <= 0:
+            raise Rejected(self._store, f"{mask(cert.code)}: SFCC cannot create a balance of 0")
+        body = create_body(dataclasses.replace(cert, amount=cert.balance), currency)
+        url, params = self._companion_url(), self._site_params
+        response = await self._call("POST", url, idempotent=False, params=params, body=body)
         what = f"create certificate {mask(cert.code)}"
         if response.status not in (200, 201):
             raise self._error(response, what)
-        created = self._parse_one(response, what, cert.code)
-        if created.balance != parse_money(cert.balance, currency):
-            created = await self._reissue(created, cert.balance)
-        return created
+        return self._parse_one(response, what, cert.code)
 
     async def update_certificate(
         self,
@@ -369,31 +409,14 @@ class SfccConnector:
         balance: Decimal | None = None,
         status: Status | None = None,
     ) -> RemoteCertificate:
-        result = current
+        """Status only: a balance is changed by re-issue (delete, then create the same code),
+        which the runner drives step by step."""
         if balance is not None:
-            result = await self._reissue(current, balance)
+            why = "SFCC changes a balance by re-issue (delete, then create), not in place"
+            raise Unsupported(self._store, why)
         if status is not None:
-            result = await self._patch_status(result, status)
-        return result
-
-    async def _reissue(self, current: RemoteCertificate, balance: Decimal) -> RemoteCertificate:
-        """Set a balance by re-issuing under the same code (companion). Never repeated blind:
-        an unknown outcome is settled by re-reading."""
-        if self._companion is None:
-            raise Unsupported(self._store, "SFCC cannot set a balance without a companion")
-        code = current.code or self._codes.get(current.remote_id)
-        if code is None:
-            raise Unsupported(
-                self._store, f"balance of {current.remote_id!r}: its plain code is unknown"
-            )
-        value = _wire.json_number(parse_money(balance, current.currency))
-        body = {"balance": {"currency_mnemonic": current.currency, "value": value}}
-        url = self._companion_url(code, "/balance")
-        response = await self._call("PUT", url, idempotent=False, body=body)
-        what = f"set balance of {current.remote_id!r}"
-        if response.status != 200:
-            raise self._error(response, what)
-        return self._parse_one(response, what, code)
+            return await self._patch_status(current, status)
+        return current
 
     async def _patch_status(self, current: RemoteCertificate, status: Status) -> RemoteCertificate:
         version = current.version
@@ -414,9 +437,24 @@ class SfccConnector:
         raise Conflict(self._store, f"set status of {current.remote_id!r}: changed twice")
 
     async def delete_certificate(self, remote_id: str) -> None:
-        response = await self._call("DELETE", self._item_url(remote_id), idempotent=True)
+        """DELETE with the ``_resource_state`` of the last read (read now if there was none):
+        a certificate that changed since is not deleted (409, :class:`Conflict`). Never
+        repeated blind: a lost answer is settled by reading."""
+        url = self._item_url(remote_id)
+        version = self._versions.get(remote_id)
+        if version is None:
+            current = await self.get_certificate(remote_id)
+            if current is None:
+                raise NotFound(self._store, f"certificate {remote_id!r} not found")
+            version = current.version
+        headers = {} if version is None else {"x-dw-resource-state": version}
+        response = await self._call("DELETE", url, idempotent=False, headers=headers)
+        if response.status == 409:
+            raise Conflict(self._store, f"delete certificate {remote_id!r}: changed since read")
         if response.status not in (200, 204):
             raise self._error(response, f"delete certificate {remote_id!r}")
+        self._versions.pop(remote_id, None)
+        self._codes.pop(remote_id, None)
 
 
 def _shown_codes(raw: Any) -> tuple[str | None, str | None]:

@@ -70,7 +70,8 @@ def mask(code: str) -> str:
 
 
 def fault_message(response: Response) -> str:
-    """``fault.type: fault.message`` of an OCAPI fault document."""
+    """``fault.type: fault.message`` of an OCAPI fault document, ``name: detail`` of a
+    companion problem document."""
     try:
         body = _wire.json_of(response)
     except ValueError:
@@ -78,4 +79,7 @@ def fault_message(response: Response) -> str:
     fault = body.get("fault") if isinstance(body, dict) else None
     if isinstance(fault, dict):
         return f"{fault.get('type', '')}: {fault.get('message', '')}"
+    kind = body.get("type") if isinstance(body, dict) else None
+    if isinstance(kind, str):  # the companion's RFC 9457 problem (codes in it are masked)
+        return f"{kind.rsplit('/', 1)[-1]}: {body.get('detail', '')}"
     return ""

@@ -4,7 +4,9 @@ The certificate code is the key (no numeric id, no status, no currency: the stor
 currency comes from config). Writes answer an array of ``{Key, Value, Status, Message}``,
 one per record; a failed element is that record's failure. Balance writes are an
 undocumented guess (``Balance`` in a PUT body), so every one is read back and a mismatch
-raises :class:`~syncd.errors.WriteNotApplied`.
+raises :class:`~syncd.errors.WriteNotApplied`. With ``recreate`` the capabilities say that
+a balance is changed by re-creating instead (DELETE, then POST of the same code with the new
+balance as ``Amount`` and the same ``Notes``; the runner drives the two steps).
 
 Listing: a ``countonly`` request first tells how many records exist, so the pages'
 offsets are known up front and fetched concurrently. The offset advances by the records
@@ -35,6 +37,7 @@ from syncd.errors import (
 )
 from syncd.limits import code_problem
 from syncd.model import (
+    BalanceMode,
     Capabilities,
     ListingPage,
     NewCertificate,
@@ -95,6 +98,7 @@ class Shift4ShopConnector:
         options: HttpOptions | None = None,
         page_size: int | None = None,
         max_certificates: int = DEFAULT_MAX_CERTIFICATES,
+        recreate: bool = False,
         clock: Clock = time.monotonic,
         sleep: Sleep = _real_sleep,
         rng: random.Random | None = None,
@@ -106,6 +110,7 @@ class Shift4ShopConnector:
         self._store_money = self._money.money(self._currency)  # the store's one currency
         self._page_size = min(page_size or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
         self._max_certificates = max_certificates  # a count/total above it is not believed
+        self._balance_write = BalanceMode.RECREATE if recreate else BalanceMode.IN_PLACE
         self._secrets = (private_key, token)
         headers = {
             "SecureURL": secure_url,
@@ -135,6 +140,7 @@ class Shift4ShopConnector:
             currencies=frozenset({self._currency}),
             registries=True,
             lookup_code=True,
+            balance_write=self._balance_write,
         )
 
     @property
@@ -321,7 +327,9 @@ class Shift4ShopConnector:
         return seen
 
     async def delete_certificate(self, remote_id: str) -> None:
-        response = await self.http.request("DELETE", self._url(remote_id), idempotent=True)
+        """One DELETE, never repeated blind: after a lost answer a repeat would be 404 and
+        read as "it was gone" (the caller settles an unknown outcome by reading)."""
+        response = await self.http.request("DELETE", self._url(remote_id), idempotent=False)
         self._check_write(response, f"delete certificate {remote_id!r}", remote_id)
 
     # -- helpers ------------------------------------------------------------------------

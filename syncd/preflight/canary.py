@@ -17,7 +17,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from syncd.errors import ConnectorError, Unsupported, WriteNotApplied
-from syncd.model import NewCertificate, People, RemoteCertificate, Status, mask_code
+from syncd.model import BalanceMode, NewCertificate, People, RemoteCertificate, Status, mask_code
 from syncd.money import quantum
 from syncd.platforms.base import Connector
 from syncd.preflight.codes import CANARY_MESSAGE, canary_code
@@ -177,8 +177,13 @@ class Canary:
         self._finding("case_insensitive_lookup", Severity.NOTE, text)
 
     async def _balance(self, current: RemoteCertificate) -> RemoteCertificate | None:
-        if not self.connector.capabilities.set_balance:
+        caps = self.connector.capabilities
+        if not caps.set_balance:
             self._step("balance", StepOutcome.SKIPPED, "the store cannot set a balance")
+            return current
+        if caps.balance_write is BalanceMode.RECREATE:
+            text = "balances are set by re-creating the code (delete, create): see 're-use code'"
+            self._step("balance", StepOutcome.SKIPPED, text)
             return current
         zero = Decimal(0)
         try:

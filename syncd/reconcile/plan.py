@@ -52,6 +52,9 @@ class JournalKind(StrEnum):
     STATUS = "status"  # canonical status changed
     DELETE = "delete"  # vanished from a complete listing of ``store``
     RESTORE = "restore"  # will be re-created on ``store`` (on_delete = restore)
+    # A balance set on ``store`` by deleting the certificate and creating it again under the
+    # same code (no ledger move; the reason says the balance and any new remote id).
+    RECREATE = "recreate"
 
 
 MOVES_LEDGER = frozenset(
@@ -155,6 +158,9 @@ class SetBalance:
     expected: Decimal  # as listed: the base of the re-read fold (§5)
     balance: Decimal  # target as planned (recomputed by fold_reread just before writing)
     zero: bool = False  # the store shows disabled/expired as balance 0 (has_status=False)
+    # Stores that change a balance by re-creating the certificate: the status the new one
+    # gets (the status write is part of the re-creation). None elsewhere.
+    status: Status | None = None
 
     kind = "set_balance"
 

@@ -12,13 +12,14 @@ of a code it may hold unlisted (:mod:`syncd.reconcile.creatable`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
 from syncd.model import (
+    BalanceMode,
     Capabilities,
     LedgerCertificate,
     LedgerLink,
@@ -90,6 +91,7 @@ class _Ctx:
     complete: frozenset[str]
     reveals: Mapping[int, str]
     creatable: Mapping[str, CreateGuard]
+    unsettled: frozenset[tuple[int, str]] = frozenset()
     drafts: list[CertificateDraft] = field(default_factory=list)
     updates: list[CertificateUpdate] = field(default_factory=list)
     links: list[LinkUpdate] = field(default_factory=list)
@@ -118,11 +120,14 @@ def plan(
     now: datetime,
     *,
     quiet: Quiet = NOTHING_QUIET,
+    unsettled: Collection[tuple[int, str]] = frozenset(),
 ) -> Plan:
     """Decide one cycle of one sync group. ``capabilities`` names every store of the group.
 
     ``quiet``: certificates whose records were set aside as quiet (:mod:`syncd.reconcile.quiet`);
-    they are not planned, and the plan is the same as planning them would have given."""
+    they are not planned, and the plan is the same as planning them would have given.
+    ``unsettled``: (certificate, store) pairs with a write still under way there (a
+    re-creation between its delete and its create): a record missing there is not deleted."""
     _check_inputs(snapshots, capabilities, now)
     links = [link for link in view.links if link.store in capabilities]
     skip = quiet.certificates
@@ -133,7 +138,8 @@ def plan(
     complete = frozenset(s for s, snap in snapshots.items() if snap.complete) - matches.spoiled
     listed = {s: snap for s, snap in snapshots.items() if s not in matches.spoiled}
     creatable = create_guards(listed, complete)
-    ctx = _Ctx(capabilities, policy, now, complete, matches.reveals, creatable)
+    reveals, pending = matches.reveals, frozenset(unsettled)
+    ctx = _Ctx(capabilities, policy, now, complete, reveals, creatable, pending)
     by_cert = _links_by_cert(active)
     for cert_id in sorted(view.certificates):
         if cert_id in skip:
@@ -265,6 +271,7 @@ def _finish(ctx: _Ctx, work: _Work, merged: StatusMerge, code: str | None) -> Le
 
 def _deletions(ctx: _Ctx, work: _Work, status: Status) -> Status:
     gone = deletion.vanished(work.links, work.seen, ctx.complete)
+    gone = [s for s in gone if (work.ref, s) not in ctx.unsettled]
     led, policy = work.led, ctx.policy.on_delete
     for store in gone:
         ctx.vanished.setdefault(store, set()).add(work.ref)
@@ -299,12 +306,21 @@ def _balance_write(ctx: _Ctx, work: _Work, state: LedgerCertificate, store: str)
     """Plan the balance of one store; returns the status that store should show."""
     caps, record = ctx.caps[store], work.seen[store]
     target, zero = target_balance(state.balance, state.status, caps)
+    if caps.set_balance and not caps.holds_zero and target == ZERO:
+        # Nothing left, and the store cannot hold 0 (SFCC): disabled there instead.
+        return state.status if record.balance == ZERO else Status.DISABLED
     if caps.set_balance:
-        if record.balance != target:
-            ctx.actions.append(
-                SetBalance(store, work.ref, record.remote_id, record.balance, target, zero)
+        if record.balance == target:
+            return state.status
+        recreate = caps.balance_write is BalanceMode.RECREATE
+        ctx.actions.append(
+            SetBalance(
+                store, work.ref, record.remote_id, record.balance, target, zero,
+                status=state.status if recreate else None,
             )
-        return state.status
+        )  # fmt: skip
+        # A re-created certificate gets its status with it: no separate status write.
+        return record.status if recreate else state.status
     if record.balance <= target:
         return state.status  # holding less than the ledger is safe: nothing to do
     return _stale(ctx, work, state, store, target)
@@ -339,6 +355,8 @@ def _creates(ctx: _Ctx, work: _Work, state: LedgerCertificate) -> None:
         reason = mirror.unmirrorable_reason(state, ctx.caps[store], ctx.policy)
         if reason is None:
             balance, _ = target_balance(state.balance, state.status, ctx.caps[store])
+            if balance == ZERO and not ctx.caps[store].holds_zero:
+                continue  # nothing left to create there (SFCC creates nothing of 0) — yet
             new = mirror.new_certificate(state, ctx.caps[store], ctx.policy, balance)
             ctx.actions.append(Create(store, work.ref, new))
         elif reason != mirror.CODE_HIDDEN and (link is None or link.unmirrorable != reason):

@@ -39,6 +39,7 @@ from syncd.model import (
     LedgerLink,
     RemoteCertificate,
     Snapshot,
+    Status,
 )
 from syncd.reconcile import mirror
 from syncd.reconcile.balances import target_balance
@@ -133,6 +134,8 @@ class Baseline:
         if balance is None or status is None:
             return False
         target, _ = target_balance(cert.balance, cert.status, caps)
+        if caps.set_balance and not caps.holds_zero and target == 0 and status is Status.DISABLED:
+            return True  # nothing left: shown as disabled where 0 cannot be held (SFCC)
         if caps.set_balance and balance != target:
             return False  # a balance write is due
         if not caps.set_balance and balance > target:

@@ -6,6 +6,11 @@ SetBalance (see :mod:`syncd.runner.execute`), ``payload["target"]`` is the balan
 writes and ``payload["base"]`` the balance the store showed then; without them the write is
 the planned ``balance`` over the listed ``expected``. Both settle a write whose outcome is
 unknown (:mod:`syncd.reconcile.settle`).
+
+A balance write to a store that re-creates (``Capabilities.balance_write``) also carries
+``payload["recreate"]`` once under way: ``step`` (``delete``: the old certificate is being
+deleted; ``create``: it is gone and the new one is being created) and ``new``, the
+certificate to create. Recovery completes the intent from either step.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from syncd.ledger import IntentAction, IntentRecord, NewIntent
@@ -52,12 +58,15 @@ def _payload(action: Action) -> dict[str, Any]:
     if isinstance(action, Create):
         return {"new": action.new}
     if isinstance(action, SetBalance):
-        return {
+        payload: dict[str, Any] = {
             "remote_id": action.remote_id,
             "expected": action.expected,
             "balance": action.balance,
             "zero": action.zero,
         }
+        if action.status is not None:
+            payload["status"] = action.status
+        return payload
     if isinstance(action, SetStatus):
         return {"remote_id": action.remote_id, "expected": action.expected, "status": action.status}
     return {"remote_id": action.remote_id, "expected": action.expected}
@@ -70,9 +79,10 @@ def action_of(intent: IntentRecord) -> Action:
     if kind is IntentAction.CREATE:
         return Create(store, cert, _new_certificate(p["new"]))
     if kind is IntentAction.UPDATE:
+        status = p.get("status")
         return SetBalance(
             store, cert, p["remote_id"], Decimal(p["expected"]), Decimal(p["balance"]),
-            bool(p.get("zero", False)),
+            bool(p.get("zero", False)), status=None if status is None else Status(status),
         )  # fmt: skip
     if kind is IntentAction.SET_STATUS:
         return SetStatus(store, cert, p["remote_id"], Status(p["expected"]), Status(p["status"]))
@@ -91,6 +101,27 @@ def base_of(intent: IntentRecord) -> Decimal | None:
         return None
     raw = intent.payload.get("base", intent.payload["expected"])
     return Decimal(raw)
+
+
+class Step(StrEnum):
+    """Where a two-step balance write (delete, then create under the same code) stands."""
+
+    DELETE = "delete"  # the old certificate is being deleted
+    CREATE = "create"  # the old one is gone; the new one is being created
+
+
+def step_payload(step: Step, new: NewCertificate) -> dict[str, Any]:
+    """The payload keys recording that a two-step write reached ``step``."""
+    return {"recreate": {"step": step.value, "new": new}}
+
+
+def step_of(intent: IntentRecord) -> tuple[Step, NewCertificate] | None:
+    """The step a two-step balance write reached and the certificate it creates (None: not
+    a two-step write, or not yet under way)."""
+    raw = intent.payload.get("recreate")
+    if raw is None:
+        return None
+    return Step(raw["step"]), _new_certificate(raw["new"])
 
 
 def _new_certificate(p: Mapping[str, Any]) -> NewCertificate:

@@ -102,8 +102,9 @@ class CycleRunner:
         now = self.clock()
         # Pure but CPU-bound on big groups: off the event loop so the side door stays live.
         the_plan = await asyncio.to_thread(
-            _settle_and_plan, baseline, view, snapshots, aside, caps, policy, now
-        )
+            _settle_and_plan, baseline, view, snapshots, aside, caps, policy, now,
+            frozenset(recovered.unresolved),
+        )  # fmt: skip
         if dry_run:
             return self._result(started, the_plan, fetched, Tally(), recovered, None, dry_run=True)
         if _nothing_to_record(the_plan, fetched, recovered):
@@ -257,11 +258,11 @@ async def _sieve_of(
 def _settle_and_plan(
     baseline: Baseline, view: LedgerView, snapshots: Mapping[str, Snapshot],
     aside: Mapping[str, Mapping[str, int]], caps: Mapping[str, Capabilities],
-    policy: GroupPolicy, now: datetime,
+    policy: GroupPolicy, now: datetime, unsettled: frozenset[tuple[int, str]],
 ) -> Plan:  # fmt: skip
     """Put back the set-aside records of certificates that need planning, then plan."""
     reduced, quiet = settle(baseline, snapshots, aside)
-    return plan(view, reduced, caps, policy, now, quiet=quiet)
+    return plan(view, reduced, caps, policy, now, quiet=quiet, unsettled=unsettled)
 
 
 def _nothing_to_record(

@@ -10,6 +10,11 @@ A write whose answer never came (timeout, dropped connection, an unreadable answ
 sent again: the store is read and the write settled (:func:`syncd.runner.recover.recheck`).
 Any other failure of one intent — whatever its type, the ledger's included — is contained to
 it (:meth:`Executor._contain`); every other intent goes on.
+
+A store that re-creates to change a balance (``Capabilities.balance_write``) gets the two
+steps of :mod:`syncd.runner.recreate`, each recorded on the intent before it is sent; once
+the delete may have happened, any failure leaves the intent ``sent`` for recovery, which
+completes it at the start of the next cycle.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from syncd.errors import (
 from syncd.ledger import AlertKind, IntentState, NewAlert
 from syncd.log import redact
 from syncd.metrics import Metrics
-from syncd.model import LedgerLink, RemoteCertificate
+from syncd.model import BalanceMode, LedgerLink, RemoteCertificate
 from syncd.money import ZERO
 from syncd.platforms.base import Connector
 from syncd.reconcile import (
@@ -53,9 +58,18 @@ from syncd.reconcile import (
 )
 from syncd.runner import persist
 from syncd.runner.book import Book, LinkKey, created_link, written_link
-from syncd.runner.codec import intent_of
+from syncd.runner.codec import Step, intent_of, step_payload
 from syncd.runner.dbthread import LedgerThread
+from syncd.runner.persist import Ending
 from syncd.runner.recover import NotSettled, RecheckContext, Written, recheck
+from syncd.runner.recreate import (
+    CodeRefused,
+    create_again,
+    is_refusal,
+    recreated,
+    recreation,
+    refused_alert,
+)
 
 log = structlog.get_logger("syncd.runner")
 
@@ -75,6 +89,7 @@ class Flight:
     item: Item
     sent: bool = False
     written: Written | None = None
+    two_step: bool = False  # a re-creation under way: an unknown outcome is left to recovery
 
 
 @dataclass
@@ -203,6 +218,13 @@ class Executor:
         if isinstance(action, Delete):
             flight.sent = True
             await conn.delete_certificate(action.remote_id)
+        elif fold.write and conn.capabilities.balance_write is BalanceMode.RECREATE:
+            if fold.target == ZERO and not conn.capabilities.holds_zero:
+                # Spent to nothing meanwhile, and 0 cannot be created there: the next plan
+                # disables it instead (the movement is already journalled).
+                why = "nothing left: disabled by the next plan"
+                return await self._record(flight.item, None, IntentState.DROPPED, why, "dropped")
+            return await self._recreate(flight, action, current, fold.target)
         elif fold.write:
             flight.sent, flight.written = True, Written(current.balance, fold.target)
             try:
@@ -213,6 +235,43 @@ class Executor:
         link = written_link(self.book, action, cert_id, self.now, fold.target)
         await self._done(flight.item, link, wrote=isinstance(action, Delete) or fold.write)
         return None
+
+    async def _recreate(
+        self, flight: Flight, action: SetBalance, current: RemoteCertificate, target: Decimal
+    ) -> None:
+        """Delete, then create again under the same code with ``target``; each step is
+        recorded on the intent before it is sent."""
+        item, conn, ledger = flight.item, self.connectors[action.store], self.db.ledger
+        new = recreation(current, target, action.status)
+        await self.db(persist.record_step, ledger, item.intent_id, step_payload(Step.DELETE, new))
+        flight.sent, flight.two_step = True, True
+        await conn.delete_certificate(action.remote_id)
+        await self.db(persist.record_step, ledger, item.intent_id, step_payload(Step.CREATE, new))
+        try:
+            created = await create_again(conn, new)
+        except (CodeRefused, ConnectorError, OSError, TimeoutError) as err:
+            return await self._left_open(item, err)
+        link, fold = recreated(self.book, action, item.cert_id, created, self.now, target)
+        ending = Ending(item.cert_id, IntentState.DONE, link, None, fold)
+        await self.db(
+            persist.record_ending, ledger, self.group, item.intent_id, ending, self.cycle_id,
+            self.now,
+        )  # fmt: skip
+        self._count(item, "ok")
+        return None
+
+    async def _left_open(self, item: Item, err: BaseException) -> None:
+        """Deleted, not yet created again: the intent stays ``sent`` and recovery creates it
+        at the next cycle's start (a refusal is alerted, once per store and certificate)."""
+        store = item.action.store
+        log.warning("write.recreate_pending", store=store, error=type(err).__name__)
+        self.unresolved.add((item.cert_id, store))
+        self.tally.failures[store] += 1
+        if is_refusal(err):
+            label = self.book.label(item.cert_id)
+            alert = refused_alert(self.group, store, item.cert_id, label, err)
+            await self.db(persist.raise_alert, self.db.ledger, alert, self.now)
+            self.tally.alerts += 1
 
     async def _refold(
         self, item: Item, action: SetBalance | Delete, fold: RereadFold, reread: Decimal
@@ -312,6 +371,10 @@ class Executor:
         write is settled from its base, its target and what the store shows."""
         item = flight.item
         action, store = item.action, item.action.store
+        if flight.two_step:  # settled by recovery, which completes it from the step it reached
+            self.unresolved.add((item.cert_id, store))
+            self.tally.failures[store] += 1
+            return
         how = RecheckContext(self.book, self.on_ambiguous, self.now, f"intent {item.intent_id}")
         try:
             ending = await recheck(

@@ -6,10 +6,11 @@ every later step of an intent is its own small transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from syncd.ledger import (
     IntentState,
@@ -129,6 +130,12 @@ def record_outcome(
         if link is not None:
             tx.upsert_links([link])
         tx.set_intent_state(intent_id, state.value, error=error)
+
+
+def record_step(ledger: Ledger, intent_id: int, changes: Mapping[str, Any]) -> None:
+    """A two-step write moved on: its step, in its own transaction, before the next step."""
+    with ledger.transaction() as tx:
+        tx.merge_intent_payload(intent_id, changes)
 
 
 def record_finished(ledger: Ledger, intent_id: int, state: IntentState, error: str | None) -> None:

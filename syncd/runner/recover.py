@@ -15,6 +15,10 @@
   asked to create either (it cannot choose codes); such a create, if ever found ``sent``, is
   dropped and the next complete listing links the record if it exists (the planner matches
   it by code, so it is never created twice).
+* A two-step balance write (:mod:`syncd.runner.recreate`) is completed from the step it
+  reached: the old record still there at step ``delete`` — dropped (nothing was written);
+  otherwise the code is looked up and, if missing, created again (step ``create`` recorded
+  first). A code is never missing longer than one cycle, and never created twice.
 * A store that cannot be reached keeps its ``sent`` intents for the next attempt; the cycle
   then looks codes up before creating on that store (``unresolved``). Any other failure
   while settling one intent costs that intent only: it stays as it is, alerted and logged.
@@ -34,15 +38,22 @@ import structlog
 from syncd.errors import ConnectorError, Unsupported
 from syncd.ledger import AlertKind, IntentRecord, IntentState, NewAlert
 from syncd.log import redact
-from syncd.model import RemoteCertificate
+from syncd.model import BalanceMode, NewCertificate, RemoteCertificate
 from syncd.platforms.base import Connector
 from syncd.reconcile import Action, Create, Delete, OnAmbiguous, SetBalance, SetStatus
 from syncd.reconcile.settle import Reading, fold_settlement, settle_write
 from syncd.runner import persist
 from syncd.runner.book import Book, LinkKey, created_link, written_link
-from syncd.runner.codec import action_of, base_of, target_of
+from syncd.runner.codec import Step, action_of, base_of, step_of, step_payload, target_of
 from syncd.runner.dbthread import LedgerThread
 from syncd.runner.persist import Ending
+from syncd.runner.recreate import (
+    CodeRefused,
+    create_again,
+    is_refusal,
+    recreated,
+    refused_alert,
+)
 
 log = structlog.get_logger("syncd.runner")
 
@@ -177,6 +188,11 @@ async def _settle(
         return
     action = action_of(intent)
     conn, cert_id = connectors[intent.store], intent.certificate_id
+    if isinstance(action, SetBalance) and (
+        step_of(intent) is not None or conn.capabilities.balance_write is BalanceMode.RECREATE
+    ):
+        await _complete_recreate(db, group, intent, action, conn, how, result)
+        return
     try:
         ending = await recheck(conn, action, cert_id, written_of(intent, action), how)
     except NotSettled:
@@ -187,6 +203,46 @@ async def _settle(
         result.done += 1
     else:
         result.dropped += 1
+
+
+async def _complete_recreate(
+    db: LedgerThread, group: str, intent: IntentRecord, action: SetBalance, conn: Connector,
+    how: RecheckContext, result: Recovered,
+) -> None:  # fmt: skip
+    """Complete a two-step write from the step it reached; a store that fails or refuses
+    leaves it ``sent`` (a refusal alerted) for the next attempt."""
+    cert_id, store, reached = intent.certificate_id, intent.store, step_of(intent)
+    try:
+        old = await conn.get_certificate(action.remote_id)
+        if reached is None or (reached[0] is Step.DELETE and old is not None):
+            ending = Ending(cert_id, IntentState.DROPPED, None, "not applied (not deleted)")
+        else:
+            new = reached[1]
+            found = await _created(db, intent.id, conn, new)
+            link, fold = recreated(how.book, action, cert_id, found, how.now, new.balance)
+            ending = Ending(cert_id, IntentState.DONE, link, None, fold)
+    except (CodeRefused, ConnectorError, OSError, TimeoutError) as err:
+        result.unresolved.add((cert_id, store))
+        if is_refusal(err):
+            alert = refused_alert(group, store, cert_id, how.book.label(cert_id), err)
+            await db(persist.raise_alert, db.ledger, alert, how.now)
+        return
+    await db(persist.record_ending, db.ledger, group, intent.id, ending, None, how.now)
+    if ending.state is IntentState.DONE:
+        result.done += 1
+    else:
+        result.dropped += 1
+
+
+async def _created(
+    db: LedgerThread, intent_id: int, conn: Connector, new: NewCertificate
+) -> RemoteCertificate:
+    """The re-created certificate: found by its code, else created now (step recorded)."""
+    found = await conn.find_by_code(new.code)
+    if found is not None:
+        return found
+    await db(persist.record_step, db.ledger, intent_id, step_payload(Step.CREATE, new))
+    return await create_again(conn, new)
 
 
 async def _contain(

@@ -5,7 +5,12 @@ new, unmirrorable certificate — even when it is a copy of one the ledger or an
 already knows by its plain code (first contact, or a create whose answer was lost). So for
 each such record on a store that can look codes up, every known plain code whose mask fits
 is looked up (companion or Shop API); a look-up that returns that very record reveals it.
-Codes no one knows (certificates sold on SFCC itself) stay hidden, as the design says.
+
+A store that can show a record's plain code by its remote id (``Capabilities.reveal_codes``:
+SFCC with a companion) reveals instead every listed record with a hidden code that no link
+explains, or whose certificate the ledger knows only masked (certificates sold on SFCC
+itself): one request per such record, each failure costing that record only (it stays
+hidden this cycle). Without it, codes no one knows stay hidden.
 """
 
 from __future__ import annotations
@@ -13,11 +18,23 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from typing import Protocol, runtime_checkable
+
+import structlog
 
 from syncd.errors import ConnectorError
 from syncd.ledger import LedgerView
 from syncd.model import RemoteCertificate, Snapshot
 from syncd.platforms.base import Connector
+
+log = structlog.get_logger("syncd.runner")
+
+
+@runtime_checkable
+class CodeRevealer(Protocol):
+    """A connector that shows a record's plain code by its remote id."""
+
+    async def reveal_code(self, remote_id: str) -> str | None: ...
 
 
 def fits(masked: str, code: str) -> bool:
@@ -40,12 +57,59 @@ async def reveal_codes(
         masked = [r for r in snap.certificates if r.code is None]
         if not masked:
             continue
+        conn = connectors[store]
+        if caps.reveal_codes and isinstance(conn, CodeRevealer):
+            out[store] = await _reveal_by_id(snap, _unexplained(masked, view, store), conn)
+            continue
         linked = {link.remote_id for link in view.links if link.store == store}
         hidden = [r for r in masked if r.remote_id not in linked]
         if hidden:
             known = _known_codes(view, snapshots.values())
             out[store] = await _reveal(snap, hidden, known, connectors[store])
     return out
+
+
+def _unexplained(
+    masked: list[RemoteCertificate], view: LedgerView, store: str
+) -> list[RemoteCertificate]:
+    """Records no link explains, or linked to a certificate the ledger knows only masked."""
+    linked = {link.remote_id: link.certificate_id for link in view.links if link.store == store}
+    out = []
+    for record in masked:
+        cert_id = linked.get(record.remote_id)
+        cert = None if cert_id is None else view.certificates.get(cert_id)
+        if cert_id is None or (cert is not None and cert.code is None):
+            out.append(record)
+    return out
+
+
+async def _reveal_by_id(
+    snap: Snapshot, hidden: list[RemoteCertificate], conn: CodeRevealer
+) -> Snapshot:
+    if not hidden:
+        return snap
+    found = await asyncio.gather(*(_one_code(r, conn) for r in hidden))
+    codes = {r.remote_id: code for r, code in zip(hidden, found, strict=True) if code}
+    failed = sum(1 for code in found if code is None)
+    log.info("reveal.by_id", store=snap.store, requests=len(hidden), revealed=len(codes),
+             failed=failed)  # fmt: skip
+    if not codes:
+        return snap
+    records = tuple(
+        replace(r, code=codes[r.remote_id]) if r.remote_id in codes else r
+        for r in snap.certificates
+    )
+    return replace(snap, certificates=records)
+
+
+async def _one_code(record: RemoteCertificate, conn: CodeRevealer) -> str | None:
+    try:
+        code = await conn.reveal_code(record.remote_id)
+    except ConnectorError:
+        return None  # stays hidden this cycle
+    if code is None or (record.masked_code and not fits(record.masked_code, code)):
+        return None  # gone since the listing, or an answer that does not fit the record
+    return code
 
 
 def _known_codes(view: LedgerView, snapshots: Iterable[Snapshot]) -> dict[str, set[str]]:

@@ -28,6 +28,11 @@ QUIRKS: dict[str, Quirk] = {
         "shift4shop", "ignores_balance", True,
         "3dcart answers a PUT of Balance with success but leaves the balance as it was",
     ),
+    "sfcc-refuses-deleted-code-reuse": Quirk(
+        "sfcc", "refuse_deleted_code_reuse", True,
+        "the SFCC companion refuses to create the code of a certificate deleted before "
+        "(409 code-not-reusable): a re-issue's create fails until the platform lets it go",
+    ),
 }  # fmt: skip
 
 

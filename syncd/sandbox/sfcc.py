@@ -44,7 +44,6 @@ from syncd.sandbox.sfcc_auth import AUTH_PATH, TOKENS_KEY, TokenStore, access_to
 from syncd.sandbox.sfcc_companion import (
     COMPANION_ONE_ROUTE,
     COMPANION_REVEAL_ROUTE,
-    LEGACY_KEY,
     data_link,
     data_link_base,
     is_companion_path,
@@ -83,10 +82,6 @@ class SfccSandboxConfig:
     throttle_retry_after_s: int = 1  # Retry-After of injected 429s
     clock: Callable[[], float] = time.monotonic  # token expiry
     wall_clock: Callable[[], float] = time.time  # creation dates, transactions
-    # The companion's old dialect, which the connector still speaks: PUT …/balance (an
-    # in-place re-issue no real instance can make) and calls without siteId. To be removed
-    # once the connector changes balances by OCAPI DELETE + companion create.
-    legacy_reissue: bool = True
     # Unknown on real instances: whether a deleted certificate's code can be used again at
     # once. On: a companion create of such a code is 409 code-not-reusable.
     refuse_deleted_code_reuse: bool = False
@@ -324,7 +319,7 @@ def _routes(config: SfccSandboxConfig) -> list[web.RouteDef]:
         web.patch(one, patch_certificate),
         web.delete(one, delete_certificate),
         web.post(SHOP_PATH, shop_lookup),
-        *sfcc_companion.routes(legacy_reissue=config.legacy_reissue),
+        *sfcc_companion.routes(),
     ]
 
 
@@ -343,7 +338,6 @@ def create_app(config: SfccSandboxConfig | None = None) -> web.Application:
     )
     app[CONFIG_KEY] = config
     app[STORE_KEY] = store
-    app[LEGACY_KEY] = config.legacy_reissue
     app[TOKENS_KEY] = TokenStore(
         config.client_id, config.client_secret, config.token_lifetime_s, config.clock
     )

@@ -11,9 +11,8 @@ cartridge in ``companion/sfcc`` can do on a real instance, and nothing more:
 * ``GET gift_certificates/by-merchant-id/{merchant_id}`` — reveal the plain code.
 
 Faults are RFC 9457 problem documents, as SCAPI's ``RESTResponseMgr.createError`` renders
-them. ``legacy_reissue`` (on by default, to be removed once the connector re-issues by OCAPI
-DELETE + create) keeps the old dialect: ``PUT gift_certificates/{code}/balance`` (an in-place
-balance change no real instance can make) and requests without ``siteId``.
+them. There is no in-place balance change (no real instance can make one): a balance changes
+by OCAPI DELETE + create, and every call names its site (``siteId``).
 """
 
 from __future__ import annotations
@@ -29,7 +28,6 @@ from syncd.sandbox.sfcc_store import STORE_KEY, SfccStore
 COMPANION_BASE = "/s/-/dw/custom/giftcert-sync/v1"
 COMPANION_ONE_ROUTE = "sfcc-companion-one"
 COMPANION_REVEAL_ROUTE = "sfcc-companion-reveal"
-LEGACY_KEY = web.AppKey("sfcc_companion_legacy", bool)
 
 CUSTOM_ERRORS = "https://api.commercecloud.salesforce.com/documentation/error/v1/custom-errors/"
 SYSTEM_ERRORS = "https://api.commercecloud.salesforce.com/documentation/error/v1/errors/"
@@ -135,12 +133,10 @@ def companion_document(record: SfccCertificate) -> dict[str, Any]:
 
 
 def _site(request: web.Request) -> SfccStore:
-    """The store, once the call's ``siteId`` names its site (required unless legacy)."""
+    """The store, once the call's ``siteId`` names its site (required)."""
     store = request.app[STORE_KEY]
     site = request.query.get("siteId")
     if site is None:
-        if request.app[LEGACY_KEY]:
-            return store
         raise OcapiFault(
             400,
             "SiteRequiredException",
@@ -168,20 +164,9 @@ async def reveal(request: web.Request) -> web.Response:
     return _answer(_site(request).get(request.match_info["merchant_id"]))
 
 
-async def put_balance(request: web.Request) -> web.Response:
-    """Legacy only (``legacy_reissue``): re-issue in place under the same merchant_id."""
-    store = _site(request)
-    code = request.match_info["code"]
-    store.get_by_code(code)  # 404 before looking at the body
-    body = await json_object(request)
-    if "balance" not in body:
-        raise invalid("balance")
-    return _answer(store.reissue(code, body["balance"]))
-
-
-def routes(*, legacy_reissue: bool) -> list[web.RouteDef]:
+def routes() -> list[web.RouteDef]:
     base = COMPANION_BASE + "/gift_certificates"
-    table = [
+    return [
         web.post(base, create),
         web.get(
             base + "/by-merchant-id/{merchant_id}",
@@ -191,6 +176,3 @@ def routes(*, legacy_reissue: bool) -> list[web.RouteDef]:
         ),
         web.get(base + "/{code}", get_by_code, name=COMPANION_ONE_ROUTE, allow_head=False),
     ]
-    if legacy_reissue:
-        table.append(web.put(base + "/{code}/balance", put_balance))
-    return table

@@ -86,7 +86,7 @@ def money(value: Decimal, currency: str) -> dict[str, Any]:
 
 @dataclass(slots=True)
 class Transaction:
-    type_code: str  # create | redeem | reissue
+    type_code: str  # create | redeem
     amount: Decimal
     timestamp: float
     order_no: str | None = None

@@ -207,21 +207,6 @@ class SfccStore:
         record.settle_status()
         record.touch(now)
 
-    def reissue(self, code: str, raw_balance: object) -> SfccCertificate:
-        """The legacy companion re-issue (``legacy_reissue``): same code and merchant_id, new
-        balance. A real instance cannot do this (the Script API has no balance setter)."""
-        record = self.get_by_code(code)
-        balance = parse_money_object(
-            raw_balance, "balance", self.currency, self.max_amount, positive=False
-        )
-        now = self._now()
-        record.balance = balance
-        record.amount = max(record.amount, balance)
-        record.transactions.append(Transaction("reissue", balance, now))
-        record.settle_status()
-        record.touch(now)
-        return record
-
     def page(self, start: int, count: int) -> list[SfccCertificate]:
         return [self.records[m] for m in self.order[start : start + count]]
 

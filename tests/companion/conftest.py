@@ -1,7 +1,7 @@
 """The two companions the contract suite runs against, behind one interface.
 
 * ``sandbox`` — the SFCC sandbox (syncd/sandbox/sfcc_companion.py) in-process on loopback,
-  with ``legacy_reissue`` off: exactly the contract of docs/companion.md.
+  exactly the contract of docs/companion.md.
 * ``cartridge`` — companion/sfcc's script.js on the Node harness (bin/harness.js, the dw.*
   fakes behind the SCAPI paths), a ``node`` subprocess on 127.0.0.1 port 0.
 
@@ -175,7 +175,7 @@ async def companion(request: pytest.FixtureRequest) -> AsyncIterator[Companion]:
     http = aiohttp.ClientSession()
     try:
         if request.param == "sandbox":
-            config = SfccSandboxConfig(site_id=SITE, legacy_reissue=False)
+            config = SfccSandboxConfig(site_id=SITE)
             app = create_app(config)
             runner, base = await serve(app)
             outside = SandboxOutside(app, base, http)

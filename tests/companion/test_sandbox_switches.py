@@ -1,5 +1,6 @@
-"""The SFCC sandbox companion's switches, each both ways: ``legacy_reissue`` (the old dialect
-the connector still speaks) and ``refuse_deleted_code_reuse`` (an unknown of real instances)."""
+"""The SFCC sandbox companion: no in-place balance change and no call without a site (what no
+real instance can do), and its switch ``refuse_deleted_code_reuse`` (an unknown of real
+instances) both ways."""
 
 from __future__ import annotations
 
@@ -58,26 +59,10 @@ def _name(body: Any) -> str:
     return str(body["type"]).rsplit("/", 1)[-1]
 
 
-async def test_legacy_reissue_is_on_by_default_and_keeps_the_old_dialect(
+async def test_there_is_no_in_place_balance_change_and_no_call_without_a_site(
     sandbox: Callable[..., Awaitable[Call]],
 ) -> None:
     call = await sandbox()
-    status, created = await call("POST", CERTS, json={"code": "LEGACY-0001", "amount": USD5})
-    assert status == 201  # no siteId: the old dialect
-    status, doc = await call(
-        "PUT", f"{CERTS}/LEGACY-0001/balance", json={"balance": {**USD5, "value": 2}}
-    )
-    assert (status, doc["merchant_id"], doc["balance"]["value"]) == (
-        200,
-        created["merchant_id"],
-        2.0,
-    )
-
-
-async def test_without_legacy_reissue_there_is_no_in_place_balance_change(
-    sandbox: Callable[..., Awaitable[Call]],
-) -> None:
-    call = await sandbox(legacy_reissue=False)
     body = {"code": "STRICT-0001", "amount": USD5}
     status, answer = await call("POST", CERTS, json=body)
     assert (status, _name(answer)) == (400, "site-required")
@@ -99,9 +84,11 @@ async def test_refuse_deleted_code_reuse(
     sandbox: Callable[..., Awaitable[Call]], refuse: bool, expected: int
 ) -> None:
     call = await sandbox(refuse_deleted_code_reuse=refuse)
-    _, first = await call("POST", CERTS, json={"code": "AGAIN-0001", "amount": USD5})
+    site = {"siteId": SITE}
+    body = {"code": "AGAIN-0001", "amount": USD5}
+    _, first = await call("POST", CERTS, json=body, params=site)
     assert (await call("DELETE", f"{DATA}/{first['merchant_id']}"))[0] == 204
-    status, answer = await call("POST", CERTS, json={"code": "AGAIN-0001", "amount": USD5})
+    status, answer = await call("POST", CERTS, json=body, params=site)
     assert status == expected
     if refuse:
         assert _name(answer) == "code-not-reusable"

@@ -279,6 +279,35 @@ def test_intent_states_and_attempts(ledger: Ledger) -> None:
     assert ledger.unfinished_intents("us") == []
 
 
+def test_an_unfinished_intents_payload_takes_new_keys_a_finished_one_none(
+    ledger: Ledger,
+) -> None:
+    """A two-step write records its step on its own intent; a finished intent is final."""
+    [a] = add(ledger, cert("A"))
+    with ledger.transaction() as tx:
+        [i1, i2] = tx.add_intents(
+            [
+                NewIntent(group="us", store=s, certificate_id=a, action="update",
+                          payload={"balance": Decimal("5.00")})
+                for s in "xy"
+            ]
+        )  # fmt: skip
+        tx.set_intent_state(i1, "sent")
+        tx.merge_intent_payload(i1, {"recreate": {"step": "delete", "at": Decimal("5.00")}})
+        tx.merge_intent_payload(i1, {"recreate": {"step": "create"}})
+        tx.set_intent_state(i2, "dropped")
+    [left] = ledger.unfinished_intents("us")
+    assert (left.id, left.state) == (i1, "sent")
+    assert left.payload == {"balance": "5.00", "recreate": {"step": "create"}}
+    with ledger.transaction() as tx:
+        with pytest.raises(LedgerError, match=f"intent {i2} is dropped: its payload is final"):
+            tx.merge_intent_payload(i2, {"recreate": {}})
+        with pytest.raises(LedgerError, match="no intent with id 99"):
+            tx.merge_intent_payload(99, {})
+        with pytest.raises(LedgerError, match=r"float 0\.5"):
+            tx.merge_intent_payload(i1, {"x": 0.5})
+
+
 def test_intent_payload_refuses_floats_and_bad_actions(ledger: Ledger) -> None:
     [a] = add(ledger, cert("A"))
     cases = [

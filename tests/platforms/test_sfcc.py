@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 
-from syncd.errors import AuthError, Unsupported
-from syncd.model import RemoteCertificate, Status
+from syncd.errors import AuthError, Conflict, Rejected, Unsupported
+from syncd.model import BalanceMode, NewCertificate, RemoteCertificate, Status
 from syncd.platforms.base import collect
 from syncd.platforms.sfcc import SfccConnector
 from syncd.platforms.sfcc_documents import status_of, status_patch
-from syncd.sandbox.common import SeedCertificate
+from syncd.sandbox.common import BACKEND_KEY, SeedCertificate
+from syncd.sandbox.sfcc_store import STORE_KEY
 from tests.contract.conftest import Harness, start_harness, stop_harness
 
 
@@ -141,7 +142,7 @@ async def test_shop_api_finds_a_known_code(sfcc: Harness) -> None:
         await sfcc.connector(companion=False, shop_client_id=None).find_by_code(code)
 
 
-async def test_balance_needs_the_plain_code(sfcc: Harness) -> None:
+async def test_a_balance_is_never_changed_in_place(sfcc: Harness) -> None:
     [code] = sfcc.seed(1)
     c = sfcc.connector()
     current = await c.get_certificate(sfcc.remote_id(code))
@@ -149,8 +150,60 @@ async def test_balance_needs_the_plain_code(sfcc: Harness) -> None:
     assert current.code is None
     assert current.masked_code is not None
     assert current.masked_code.endswith(code[-4:])
-    with pytest.raises(Unsupported, match="plain code is unknown"):
+    with pytest.raises(Unsupported, match="re-issue"):
         await c.update_certificate(current, balance=Decimal(1))
+    caps = c.capabilities
+    assert (caps.balance_write, caps.holds_zero, caps.reveal_codes) == (
+        BalanceMode.RECREATE, False, True,
+    )  # fmt: skip
+
+
+async def test_reissue_is_delete_then_create_of_the_same_code_under_a_new_merchant_id(
+    sfcc: Harness,
+) -> None:
+    [code] = sfcc.seed(1)
+    c = sfcc.connector()
+    old = await c.get_certificate(sfcc.remote_id(code))
+    assert old is not None
+    await c.delete_certificate(old.remote_id)
+    assert await c.get_certificate(old.remote_id) is None
+    new = NewCertificate(code, "USD", Decimal("7.50"), Decimal("7.50"), message="hi")
+    created = await c.create_certificate(new)
+    assert created.remote_id != old.remote_id
+    assert (created.code, created.balance, created.message) == (code, Decimal("7.50"), "hi")
+    assert await c.reveal_code(created.remote_id) == code
+    assert await c.reveal_code("gc-nope") is None
+
+
+async def test_delete_carries_the_resource_state_of_the_last_read(sfcc: Harness) -> None:
+    """A certificate that changed since it was read (a shopper spent) is not deleted."""
+    [code] = sfcc.seed(1)
+    c = sfcc.connector()
+    old = await c.get_certificate(sfcc.remote_id(code))
+    assert old is not None
+    backend = sfcc.app[BACKEND_KEY]
+    backend.redeem(code, Decimal("1.00"))
+    with pytest.raises(Conflict):
+        await c.delete_certificate(old.remote_id)
+    assert await c.get_certificate(old.remote_id) is not None
+    await c.delete_certificate(old.remote_id)  # read again just now: deleted
+    assert await c.get_certificate(old.remote_id) is None
+
+
+async def test_a_balance_of_zero_is_never_created(sfcc: Harness) -> None:
+    c = sfcc.connector()
+    with pytest.raises(Rejected, match="balance of 0"):
+        await c.create_certificate(NewCertificate("ZERO-0001", "USD", Decimal(5), Decimal(0)))
+    assert "ZERO-0001" not in sfcc.plain_codes()
+
+
+async def test_a_refused_reuse_of_a_deleted_code_is_a_conflict(sfcc: Harness) -> None:
+    [code] = sfcc.seed(1)
+    sfcc.app[STORE_KEY].refuse_deleted_code_reuse = True
+    c = sfcc.connector()
+    await c.delete_certificate(sfcc.remote_id(code))
+    with pytest.raises(Conflict, match="code-not-reusable"):
+        await c.create_certificate(NewCertificate(code, "USD", Decimal(5), Decimal(5)))
 
 
 def document(**changes: Any) -> dict[str, Any]:

@@ -47,7 +47,9 @@ async def test_canary_on_every_store_exits_0_and_changes_no_other_record(
     for platform in ("shift4shop", "bigcommerce", "sfcc"):
         done = steps(stores[platform])
         assert list(done)[: len(EVERY_STEP)] == EVERY_STEP, (platform, done)
-        assert done["create"] == done["read back"] == done["balance"] == done["delete"] == "ok"
+        assert done["create"] == done["read back"] == done["delete"] == "ok"
+        # SFCC sets a balance by re-issue: what that needs is the "re-use code" step
+        assert done["balance"] == ("skipped" if platform == "sfcc" else "ok"), platform
         assert done["re-use code"] == done["delete again"] == "ok"
         assert stores[platform]["canary"]["left_behind"] is False
         assert stores[platform]["findings"] == []

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from syncd.model import (
+    BalanceMode,
     Capabilities,
     LedgerCertificate,
     LedgerLink,
@@ -27,6 +28,10 @@ SFCC = Capabilities(
     read_codes=False, choose_code=False, set_balance=False, has_expiry=False, lookup_code=False
 )
 SFCC_COMPANION = Capabilities(has_expiry=False)
+# SFCC with a companion as the connector declares it: balances by re-issue, 0 as disabled.
+SFCC_REISSUE = Capabilities(
+    has_expiry=False, balance_write=BalanceMode.RECREATE, holds_zero=False, reveal_codes=True
+)
 FULL = Capabilities()
 DEFAULTS = People("Gift recipient", "gift@example.com", "Shop", "shop@example.com")
 

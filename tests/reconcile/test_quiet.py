@@ -21,6 +21,7 @@ from tests.reconcile.helpers import (
     PENDING,
     SFCC,
     SFCC_COMPANION,
+    SFCC_REISSUE,
     THREEDCART,
     cert,
     link,
@@ -28,7 +29,10 @@ from tests.reconcile.helpers import (
     snap,
 )
 
-CAPS = {"cart": THREEDCART, "bc": BIGCOMMERCE, "sf": SFCC_COMPANION, "lite": SFCC}
+CAPS = {
+    "cart": THREEDCART, "bc": BIGCOMMERCE, "sf": SFCC_COMPANION, "lite": SFCC,
+    "re": SFCC_REISSUE,
+}  # fmt: skip
 CODES = [f"Code{i:03d}" for i in range(10)] + ["LONG-CODE-OVER-TWENTY-CHARS"]
 PERTURB = (
     "balance", "status", "version", "missing", "no_link", "deleted_link", "code_case",
@@ -163,7 +167,8 @@ def test_one_redemption_puts_that_certificate_back_on_every_store() -> None:
     assert p == plan(view, snaps, CAPS, policy, NOW)
     # lite cannot lower a balance: it is disabled until the balances agree (§4.10)
     assert sorted((a.store, a.kind) for a in p.actions) == [
-        ("cart", "set_balance"), ("lite", "set_status"), ("sf", "set_balance"),
+        ("cart", "set_balance"), ("lite", "set_status"), ("re", "set_balance"),
+        ("sf", "set_balance"),
     ]  # fmt: skip
 
 

@@ -97,8 +97,11 @@ async def test_overspend_raises_an_overdraft_alert(tmp_path: Path, ledger_url: s
         detail = w.ledger.certificate_by_code("sandbox", "OVERSPENT01")
         assert detail is not None
         assert detail.certificate.balance == D("-20.00")
-        for platform in STORES:
+        for platform in ("shift4shop", "bigcommerce"):
             assert (await w.balances(platform))["OVERSPENT01"] == 0
+        # SFCC cannot hold a balance of 0 (nothing is created of 0): it is disabled instead.
+        [sfcc] = [c for c in await w.certificates("sfcc") if c["code"] == "OVERSPENT01"]
+        assert sfcc["status"] == "disabled"
 
 
 async def test_a_failed_store_does_not_stop_the_others(tmp_path: Path, ledger_url: str) -> None:

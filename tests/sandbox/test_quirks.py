@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import signal
 from decimal import Decimal
 
@@ -12,6 +13,10 @@ import pytest
 from syncd.cli import EXIT_USAGE, main
 from syncd.sandbox.quirks import QUIRKS, UnknownQuirk, parse_quirks
 from syncd.sandbox.server import Sandboxes
+from syncd.sandbox.sfcc import CONFIG_KEY as SFCC_CONFIG
+from syncd.sandbox.sfcc_auth import AUTH_PATH
+from syncd.sandbox.sfcc_companion import COMPANION_BASE
+from syncd.sandbox.sfcc_store import STORE_KEY as SFCC_STORE
 from syncd.sandbox.shift4shop import STORE_KEY
 from tests.sandbox.test_cli_sandbox import LINE_TIMEOUT_S, read_until_ready, start_cli
 
@@ -48,11 +53,41 @@ async def test_shift4shop_balance_put_applied_or_ignored(
     assert before != Decimal("12.50")
 
 
+@pytest.mark.parametrize(
+    ("quirks", "again"), [((), 201), (("sfcc-refuses-deleted-code-reuse",), 409)]
+)
+async def test_sfcc_reuse_of_a_deleted_code_accepted_or_refused(
+    quirks: tuple[str, ...], again: int
+) -> None:
+    async with Sandboxes.start(seed=1, quirks=quirks) as sb:
+        store = sb.apps["sfcc"][SFCC_STORE]
+        [merchant_id] = list(store.records)
+        code = store.records[merchant_id].code
+        store.delete(merchant_id, None)
+        url = sb.urls["sfcc"] + COMPANION_BASE + "/gift_certificates"
+        async with aiohttp.ClientSession() as http:
+            token = await _sfcc_token(http, sb)
+            body = {"code": code, "amount": {"currency_mnemonic": "USD", "value": 5}}
+            headers = {"Authorization": f"Bearer {token}"}
+            params = {"siteId": store.site}
+            async with http.post(url, json=body, headers=headers, params=params) as r:
+                assert r.status == again
+
+
+async def _sfcc_token(http: aiohttp.ClientSession, sb: Sandboxes) -> str:
+    config = sb.apps["sfcc"][SFCC_CONFIG]
+    basic = base64.b64encode(f"{config.client_id}:{config.client_secret}".encode()).decode()
+    url, headers = sb.urls["sfcc"] + AUTH_PATH, {"Authorization": f"Basic {basic}"}
+    async with http.post(url, headers=headers, data={"grant_type": "client_credentials"}) as r:
+        token: str = (await r.json())["access_token"]
+    return token
+
+
 def test_parse_quirks_names_the_unknown_one_and_lists_the_known() -> None:
     assert parse_quirks("shift4shop-ignores-balance, ,shift4shop-ignores-balance") == (
         "shift4shop-ignores-balance",
     )
-    with pytest.raises(UnknownQuirk, match=r"'nope'.*known: shift4shop-ignores-balance"):
+    with pytest.raises(UnknownQuirk, match=r"'nope'.*known: .*shift4shop-ignores-balance"):
         parse_quirks("nope")
 
 

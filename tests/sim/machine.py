@@ -293,7 +293,11 @@ class SimMachine(RuleBasedStateMachine):
                 self.settings, self.ledger, clock=lambda: self.now, connectors=self.stores,
                 db=InlineLedger(self.ledger),
             )  # fmt: skip
+        listed_before = {name: store.sent_hostile for name, store in self.stores.items()}
         result = self._cycle_or_crash(self.syncer.run_cycle(GROUP, force=force))
+        if result is None:  # died before its plan (and alerts) may have been stored
+            for name, store in self.stores.items():
+                store.sent_hostile = listed_before[name]
         for name, store in self.stores.items():
             store.reading.clear()  # the cycle is over: no write follows its reads
             store.faults = paused.get(name, []) + store.faults

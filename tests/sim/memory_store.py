@@ -126,7 +126,7 @@ class MemoryStore:
     codes: dict[str, str] = field(default_factory=dict)  # remote id → plain code (ever)
     faults: list[Fault] = field(default_factory=list)  # consumed by the next writes
     hostile: list[Hostile] = field(default_factory=list)  # consumed by the next listing
-    sent_hostile: int = 0  # hostile records listed so far
+    sent_hostile: int = 0  # hostile records listed in cycles that did not die
     created: Counter[str] = field(default_factory=Counter)  # creates applied, by code key
     removed: Counter[str] = field(default_factory=Counter)  # deletions of any kind, by code key
     writes: list[Write] = field(default_factory=list)
