@@ -59,7 +59,9 @@ from syncd.platforms.shift4shop_listing import Listing, Page, count_of, is_offse
 from syncd.platforms.shift4shop_registries import Shift4ShopRegistries
 
 API_PATH = "/3dCartWebAPI/v2"
-MAX_PAGE_SIZE = 300  # undocumented upstream; what clients use and the sandbox serves
+# The maximum is undocumented; a production integration pages by 200 (another client by 100).
+# A store that serves fewer than asked is read correctly all the same (short pages re-read).
+DEFAULT_PAGE_SIZE = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +106,7 @@ class Shift4ShopConnector:
         self._currency = normalise_currency(currency)
         self._money = _wire.MoneyParsers()
         self._store_money = self._money.money(self._currency)  # the store's one currency
-        self._page_size = min(page_size or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+        self._page_size = page_size or DEFAULT_PAGE_SIZE
         self._max_certificates = max_certificates  # a count/total above it is not believed
         self._secrets = (private_key, token)
         headers = {

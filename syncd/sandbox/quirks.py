@@ -28,6 +28,26 @@ QUIRKS: dict[str, Quirk] = {
         "shift4shop", "ignores_balance", True,
         "3dcart answers a PUT of Balance with success but leaves the balance as it was",
     ),
+    "shift4shop-offset-exceeds-404": Quirk(
+        "shift4shop", "offset_exceeded_status", 404,
+        '3dcart answers "Offset amount exceeds the total number of records" with HTTP 404',
+    ),
+    "shift4shop-offset-exceeds-200": Quirk(
+        "shift4shop", "offset_exceeded_status", 200,
+        '3dcart answers "Offset amount exceeds the total number of records" with HTTP 200',
+    ),
+    "sfcc-shop-api-bearer": Quirk(
+        "sfcc", "shop_requires_bearer", True,
+        "the SFCC Shop API code look-up refuses the client id alone: it wants a bearer token",
+    ),
+    "bigcommerce-429-no-headers": Quirk(
+        "bigcommerce", "throttle_style", "none",
+        "BigCommerce answers 429 without any rate-limit header (a store shedding load)",
+    ),
+    "bigcommerce-429-x-retry-after": Quirk(
+        "bigcommerce", "throttle_style", "x-retry-after",
+        "BigCommerce answers 429 with only X-Retry-After (seconds), no X-Rate-Limit-* headers",
+    ),
 }  # fmt: skip
 
 

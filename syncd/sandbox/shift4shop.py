@@ -75,6 +75,9 @@ class Shift4ShopSandboxConfig:
     # No source says a PUT of ``Balance`` is applied: this plays "it is not" (the answer
     # still says "Updated successfully"; only a read shows the balance did not move).
     ignores_balance: bool = False
+    # The HTTP status of "Offset amount exceeds the total number of records": clients match
+    # the message and ignore the status, so 400, 404 and 200 are all played.
+    offset_exceeded_status: int = 400
 
 
 CONFIG_KEY = web.AppKey("shift4shop_config", Shift4ShopSandboxConfig)
@@ -180,8 +183,9 @@ async def list_certificates(request: web.Request) -> web.Response:
     start, limit = page_bounds(params, config.default_limit, config.max_limit)
     records, total = store.page(start, limit, matches)
     return paged_list(
-        [_record_json(r) for r in records], start, total, "No gift certificates found."
-    )
+        [_record_json(r) for r in records], start, total, "No gift certificates found.",
+        config.offset_exceeded_status,
+    )  # fmt: skip
 
 
 async def get_certificate(request: web.Request) -> web.Response:

@@ -114,11 +114,15 @@ def page_bounds(params: Mapping[str, str], default_limit: int, max_limit: int) -
     return max(offset, 1) - 1, limit
 
 
-def paged_list(records: list[Any], start: int, total: int, empty_message: str) -> web.Response:
-    """The answer to a list request: the page, 404 when nothing matches, 400
-    "Offset amount exceeds…" past the end (as clients of the live API see it)."""
+def paged_list(
+    records: list[Any], start: int, total: int, empty_message: str, exceeded_status: int = 400
+) -> web.Response:
+    """The answer to a list request: the page, 404 when nothing matches, "Offset amount
+    exceeds…" past the end under ``exceeded_status`` (400 as clients of the live API see
+    it; its status is not settled, only its message)."""
     if total == 0:
         return error_response(404, empty_message)
     if start >= total:
-        return json_response([answer("offset", str(start + 1), 400, OFFSET_EXCEEDS)], 400)
+        exceeded = answer("offset", str(start + 1), exceeded_status, OFFSET_EXCEEDS)
+        return json_response([exceeded], exceeded_status)
     return json_response(records)
