@@ -97,14 +97,29 @@ class RecordProblem:
     # on this store are held back (it may be that record). Both None: it could be any code.
     code: str | None = field(default=None, compare=False, repr=False)
     masked_code: str | None = field(default=None, compare=False, repr=False)
+    # Set: the cause is the store's, not the record's (a key to configure); the records
+    # sharing it make ONE alert about the store, whose text is ``reason``.
+    topic: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ListingNote:
+    """Something a listing read at a small cost that loses no record: a field it could not
+    read (the record kept without it), a value it read as something else. Never makes a
+    listing incomplete; one alert per store and ``topic``, whatever the number of records."""
+
+    store: str
+    topic: str  # the same every cycle for the same cause (a date format, a status value)
+    message: str  # never holds a plain code
 
 
 @dataclass(frozen=True, slots=True)
 class ListingPage:
-    """One page of a listing: the records understood and the ones skipped."""
+    """One page of a listing: the records understood, the ones skipped, and notes."""
 
     records: tuple[RemoteCertificate, ...]
     problems: tuple[RecordProblem, ...] = ()
+    notes: tuple[ListingNote, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +146,7 @@ class Snapshot:
     # have been set aside (``problems``). Such a listing implies no deletion, but a create of
     # a code none of the set-aside records can be is safe there.
     read_to_end: bool = False
+    notes: tuple[ListingNote, ...] = ()  # distinct notes of the listing (ListingNote)
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,7 +60,7 @@ from syncd.reconcile.plan import (
 )
 from syncd.reconcile.policy import GroupPolicy, OnDelete, SfccStalePolicy
 from syncd.reconcile.quiet import NOTHING_QUIET, Quiet
-from syncd.reconcile.record_alerts import once_each, record_alert
+from syncd.reconcile.record_alerts import once_each, record_alert, store_alert
 from syncd.reconcile.status import StatusMerge, merge_first_seen, merge_status
 
 
@@ -380,11 +380,17 @@ def _link_update(ref: CertRef, link: LedgerLink, now: datetime) -> LinkUpdate:
 
 def _problem_alerts(snapshots: Mapping[str, Snapshot]) -> list[Alert]:
     """One ``malformed_record`` alert per store and record set aside, whatever the number of
-    problems it had (their reasons joined)."""
+    problems it had (their reasons joined); one per store and topic for the problems whose
+    cause is the store's (:attr:`RecordProblem.topic`) and for the listing's notes."""
     alerts = []
     for store in sorted(snapshots):
         reasons: dict[tuple[str, bool], list[str]] = {}
+        topics: dict[str, tuple[str, int]] = {}
         for p in snapshots[store].problems:
+            if p.topic is not None:
+                reason, count = topics.get(p.topic, (p.reason, 0))
+                topics[p.topic] = (reason, count + 1)
+                continue
             seen = reasons.setdefault((p.record_key, p.is_code), [])
             if p.reason not in seen:
                 seen.append(p.reason)
@@ -392,6 +398,9 @@ def _problem_alerts(snapshots: Mapping[str, Snapshot]) -> list[Alert]:
             kind = AlertKind.MALFORMED_RECORD
             code = key if is_code else None
             alerts.append(record_alert(kind, store, key, "; ".join(why), code=code))
+        for topic, (reason, count) in topics.items():
+            alerts.append(store_alert(store, topic, f"{count} record(s) set aside: {reason}"))
+        alerts.extend(store_alert(store, n.topic, n.message) for n in snapshots[store].notes)
     return alerts
 
 

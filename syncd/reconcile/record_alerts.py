@@ -26,6 +26,14 @@ def record_alert(
     return Alert(kind, store, None, key, f"{store}: record {shown} skipped: {why}")
 
 
+def store_alert(store: str, topic: str, why: str) -> Alert:
+    """The ``malformed_record`` alert ``store: why`` about something the store's records
+    share (a date format, a status value, a key to configure), the same key every cycle."""
+    kind = AlertKind.MALFORMED_RECORD
+    key = record_key_of(kind, store, f"store:{topic}", hidden=False)
+    return Alert(kind, store, None, key, f"{store}: {why}")
+
+
 def record_key_of(kind: AlertKind, store: str, record_key: str, *, hidden: bool) -> str:
     """``kind:store:record``, with a digest in place of the record when it is hidden or the
     key would not fit its column."""

@@ -68,6 +68,10 @@ class BigCommerceSandboxConfig:
     # older clients read). Other answers carry the X-Rate-Limit-* headers whatever this is.
     throttle_style: str = "rate-limit"
     throttle_retry_after_s: int = 2  # X-Retry-After of "x-retry-after" 429s
+    # Older stores' answers (live output of 2016): an active certificate's status shown as
+    # this legacy value ("0"), and no currency_code at all. None / False: as documented.
+    legacy_status: str | None = None
+    omit_currency_code: bool = False
 
 
 class RateLimiter:
@@ -294,6 +298,17 @@ def _query_int(request: web.Request, name: str, default: int) -> int:
     return value
 
 
+def _shown(request: web.Request, record: BcCertificate) -> dict[str, Any]:
+    """A record as the store answers it: as documented, or as older stores did."""
+    config = request.app[BC_CONFIG_KEY]
+    shown = record.to_json()
+    if config.legacy_status is not None and record.status == "active":
+        shown["status"] = config.legacy_status
+    if config.omit_currency_code:
+        del shown["currency_code"]
+    return shown
+
+
 async def list_certificates(request: web.Request) -> web.StreamResponse:
     config = request.app[BC_CONFIG_KEY]
     page = _query_int(request, "page", 1)
@@ -304,17 +319,17 @@ async def list_certificates(request: web.Request) -> web.StreamResponse:
     records = request.app[BC_STORE_KEY].page(page, limit, filters)
     if not records:
         return web.Response(status=204)  # an empty page has no body at all
-    return web.json_response([record.to_json() for record in records])
+    return web.json_response([_shown(request, record) for record in records])
 
 
 async def create_certificate(request: web.Request) -> web.Response:
     record = request.app[BC_STORE_KEY].create(await _json_object(request))
-    return web.json_response(record.to_json(), status=201)
+    return web.json_response(_shown(request, record), status=201)
 
 
 async def get_certificate(request: web.Request) -> web.Response:
     record = request.app[BC_STORE_KEY].get(_int_or_zero(request.match_info["id"]))
-    return web.json_response(record.to_json())
+    return web.json_response(_shown(request, record))
 
 
 async def update_certificate(request: web.Request) -> web.Response:
@@ -322,7 +337,7 @@ async def update_certificate(request: web.Request) -> web.Response:
     store = request.app[BC_STORE_KEY]
     store.get(cert_id)  # 404 before looking at the body, as the platform does
     record = store.update(cert_id, await _json_object(request))
-    return web.json_response(record.to_json())
+    return web.json_response(_shown(request, record))
 
 
 async def delete_certificate(request: web.Request) -> web.Response:

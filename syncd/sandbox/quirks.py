@@ -48,6 +48,14 @@ QUIRKS: dict[str, Quirk] = {
         "bigcommerce", "throttle_style", "x-retry-after",
         "BigCommerce answers 429 with only X-Retry-After (seconds), no X-Rate-Limit-* headers",
     ),
+    "bigcommerce-legacy-status": Quirk(
+        "bigcommerce", "legacy_status", "0",
+        'BigCommerce shows an active certificate\'s status as "0" (older stores\' live output)',
+    ),
+    "bigcommerce-no-currency-code": Quirk(
+        "bigcommerce", "omit_currency_code", True,
+        "BigCommerce answers certificates without currency_code (older stores)",
+    ),
 }  # fmt: skip
 
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 
 from syncd.errors import RateLimited
+from syncd.model import Status
+from syncd.platforms.base import collect
 from syncd.platforms.http import cycle_deadline
+from syncd.reconcile import AlertKind, GroupPolicy, View, plan
 from tests.contract.conftest import Harness, start_harness, stop_harness
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -62,3 +68,59 @@ async def test_a_headerless_429_wait_past_the_cycle_deadline_is_not_waited(bc: H
     with cycle_deadline(time.monotonic() + 0.5), pytest.raises(RateLimited):
         await c.get_certificate(bc.remote_id(code))
     assert bc.sleeps == []
+
+
+@pytest.mark.parametrize("quirk", [None, "bigcommerce-legacy-status"])
+async def test_an_undocumented_status_is_read_as_active_with_one_note(
+    bc: Harness, quirk: str | None
+) -> None:
+    if quirk is not None:
+        bc.quirk(quirk)
+    codes = bc.seed(300)
+    c = bc.connector()
+    snapshot = await collect(c.store, c.list_certificates())
+    assert snapshot.complete, snapshot.reason
+    assert {r.code for r in snapshot.certificates} == set(codes)
+    assert {r.status for r in snapshot.certificates} == {Status.ACTIVE}
+    words = {r.platform_status for r in snapshot.certificates}
+    if quirk is None:
+        assert words == {None}
+        assert snapshot.notes == ()
+    else:
+        assert words == {"0"}
+        [note] = snapshot.notes  # one per distinct value, not one per record or page
+        assert note.topic == "status:0"
+        assert "'0'" in note.message
+        assert "active" in note.message
+    one = await c.get_certificate(bc.remote_id(codes[0]))
+    assert one is not None
+    assert one.status is Status.ACTIVE
+
+
+@pytest.mark.parametrize("configured", ["EUR", None])
+@pytest.mark.parametrize("quirk", [None, "bigcommerce-no-currency-code"])
+async def test_a_missing_currency_code_takes_the_stores_or_sets_the_record_aside(
+    bc: Harness, quirk: str | None, configured: str | None
+) -> None:
+    if quirk is not None:
+        bc.quirk(quirk)
+    codes = bc.seed(3)
+    c = bc.connector(currency=configured)
+    snapshot = await collect(c.store, c.list_certificates())
+    if quirk is None:  # the store says USD: that is what counts
+        assert snapshot.complete
+        assert {r.currency for r in snapshot.certificates} == {"USD"}
+        return
+    if configured is not None:
+        assert snapshot.complete
+        assert {r.currency for r in snapshot.certificates} == {configured}
+        return
+    assert not snapshot.complete  # set aside, never guessed
+    assert snapshot.certificates == ()
+    assert {p.code for p in snapshot.problems} == set(codes)
+    assert {p.topic for p in snapshot.problems} == {"currency"}
+    [alert] = plan(View({}, []), {c.store: snapshot}, {c.store: c.capabilities},
+                   GroupPolicy(), NOW).alerts  # fmt: skip
+    assert alert.kind is AlertKind.MALFORMED_RECORD
+    assert "set `currency` on store 's-bc'" in alert.message
+    assert "3 record(s)" in alert.message
