@@ -21,6 +21,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -36,6 +37,7 @@ from syncd.errors import (
 from syncd.limits import code_problem
 from syncd.model import (
     Capabilities,
+    ListingNote,
     ListingPage,
     NewCertificate,
     RecordProblem,
@@ -55,6 +57,7 @@ from syncd.platforms.http import (
     _real_sleep,
 )
 from syncd.platforms.pager import DEFAULT_MAX_CERTIFICATES
+from syncd.platforms.shift4shop_dates import StoreDates, UnreadDate
 from syncd.platforms.shift4shop_listing import Listing, Page, count_of, is_offset_exceeded
 from syncd.platforms.shift4shop_registries import Shift4ShopRegistries
 
@@ -94,6 +97,7 @@ class Shift4ShopConnector:
         private_key: str,
         token: str,
         currency: str,
+        timezone: str = "UTC",
         options: HttpOptions | None = None,
         page_size: int | None = None,
         max_certificates: int = DEFAULT_MAX_CERTIFICATES,
@@ -106,6 +110,7 @@ class Shift4ShopConnector:
         self._currency = normalise_currency(currency)
         self._money = _wire.MoneyParsers()
         self._store_money = self._money.money(self._currency)  # the store's one currency
+        self._dates = StoreDates(store, timezone)  # zone-less dates are the store's local time
         self._page_size = page_size or DEFAULT_PAGE_SIZE
         self._max_certificates = max_certificates  # a count/total above it is not believed
         self._secrets = (private_key, token)
@@ -205,16 +210,27 @@ class Shift4ShopConnector:
     def _parse_page(self, page: Page) -> ListingPage:
         records: list[RemoteCertificate] = []
         problems: list[RecordProblem] = []
+        notes: dict[ListingNote, None] = {}
         for index, raw in enumerate(page.records or ()):
             try:
-                records.append(self._parse(raw))
+                records.append(self._parse(raw, seen=notes))
             except (ValueError, TypeError, AttributeError) as err:
                 key, is_code = _record_key(raw, f"offset {page.offset + index}")
                 code = key if is_code else None
                 problems.append(RecordProblem(self._store, key, str(err), is_code, code=code))
-        return ListingPage(tuple(records), tuple(problems))
+        return ListingPage(tuple(records), tuple(problems), tuple(notes))
 
-    def _parse(self, raw: Any) -> RemoteCertificate:
+    def _created(self, raw: object, notes: dict[ListingNote, None] | None) -> datetime | None:
+        """``DateCreated``; one that cannot be read costs the date, not the record."""
+        try:
+            return self._dates.read(raw)
+        except UnreadDate as err:
+            if notes is not None:
+                notes[self._dates.note(err)] = None
+            return None
+
+    def _parse(self, raw: Any, seen: dict[ListingNote, None] | None = None) -> RemoteCertificate:
+        """One record; ``seen`` collects the listing's notes (a date it could not read)."""
         code = _wire.required_str(raw, "CertificateCode")
         notes = v if (v := raw.get("Notes")) and isinstance(v, str) else None  # optional_str
         _wire.check_keys(code, code, None, None, notes)  # the code is the remote id
@@ -231,7 +247,7 @@ class Shift4ShopConnector:
             _wire.NO_PEOPLE,
             notes,
             None,  # no expiry
-            _wire.utc_from_iso(raw.get("DateCreated")),
+            self._created(raw.get("DateCreated"), seen),
             None,  # no concurrency token
             None,  # no status of its own
         )

@@ -56,6 +56,14 @@ QUIRKS: dict[str, Quirk] = {
         "bigcommerce", "omit_currency_code", True,
         "BigCommerce answers certificates without currency_code (older stores)",
     ),
+    "shift4shop-zoneless-dates": Quirk(
+        "shift4shop", "date_format", "zoneless",
+        "3dcart writes DateCreated as store-local time without a zone (America/New_York)",
+    ),
+    "shift4shop-us-dates": Quirk(
+        "shift4shop", "date_format", "us",
+        "3dcart writes DateCreated as MM/DD/YYYY hh:mm:ss, store-local (America/New_York)",
+    ),
 }  # fmt: skip
 
 

@@ -78,6 +78,11 @@ class Shift4ShopSandboxConfig:
     # The HTTP status of "Offset amount exceeds the total number of records": clients match
     # the message and ignore the status, so 400, 404 and 200 are all played.
     offset_exceeded_status: int = 400
+    # How DateCreated is written (shift4shop_wire.format_date): "iso-z" as in seed 000, or
+    # store-local without a zone, ISO ("zoneless") or US ("us", MM/DD/YYYY hh:mm:ss), in
+    # ``timezone`` (a US store's by default: clients shift 3dcart dates by -5 h).
+    date_format: str = "iso-z"
+    timezone: str = "America/New_York"
 
 
 CONFIG_KEY = web.AppKey("shift4shop_config", Shift4ShopSandboxConfig)
@@ -139,13 +144,13 @@ def _wire(handler: Handler) -> Handler:
     return wrapped
 
 
-def _record_json(record: GiftCertificate) -> dict[str, Any]:
+def _record_json(record: GiftCertificate, config: Shift4ShopSandboxConfig) -> dict[str, Any]:
     return {
         "CertificateCode": record.code,
         "Amount": record.amount,
         "Balance": record.balance,
         "TotalSpent": record.total_spent,
-        "DateCreated": format_date(record.created),
+        "DateCreated": format_date(record.created, config.date_format, config.timezone),
         "Notes": record.notes,
     }
 
@@ -183,7 +188,7 @@ async def list_certificates(request: web.Request) -> web.Response:
     start, limit = page_bounds(params, config.default_limit, config.max_limit)
     records, total = store.page(start, limit, matches)
     return paged_list(
-        [_record_json(r) for r in records], start, total, "No gift certificates found.",
+        [_record_json(r, config) for r in records], start, total, "No gift certificates found.",
         config.offset_exceeded_status,
     )  # fmt: skip
 
@@ -192,7 +197,7 @@ async def get_certificate(request: web.Request) -> web.Response:
     record = request.app[STORE_KEY].get(request.match_info["code"])
     if record is None:
         return error_response(404, NOT_FOUND)
-    return json_response([_record_json(record)])
+    return json_response([_record_json(record, request.app[CONFIG_KEY])])
 
 
 def _money_field(body: dict[str, Any], name: str, code: str, currency: str) -> Decimal | None:

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from syncd.platforms.base import collect
+from syncd.platforms.shift4shop import Shift4ShopConnector
+from syncd.reconcile import GroupPolicy, View, plan
+from syncd.sandbox.common import TAMPERED_KEY
+from syncd.sandbox.shift4shop import CONFIG_KEY, STORE_KEY
 from tests.contract.conftest import Harness, start_harness, stop_harness
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -54,3 +62,81 @@ async def test_offset_exceeds_ends_the_listing_whatever_its_status(
     assert snapshot.problems == ()
     by_status = (await shop.stats())["by_status"]
     assert by_status.get(status, 0) == (1 if status != "200" else 4)  # the end answer
+
+
+EASTERN = ZoneInfo("America/New_York")
+
+
+def _created_at(shop: Harness) -> dict[str, datetime]:
+    return {r.code: r.created for r in shop.app[STORE_KEY]}
+
+
+@pytest.mark.parametrize(
+    ("quirk", "precision"),
+    [(None, 1000), ("shift4shop-zoneless-dates", 1000), ("shift4shop-us-dates", 1_000_000)],
+)
+async def test_dates_in_every_shape_read_in_the_stores_zone(
+    shop: Harness, quirk: str | None, precision: int
+) -> None:
+    if quirk is not None:
+        shop.quirk(quirk)
+    shop.app[CONFIG_KEY].now = lambda: datetime(2026, 7, 4, 21, 15, 30, 123456, tzinfo=UTC)
+    shop.seed(3)
+    c = shop.connector(timezone="America/New_York")
+    snapshot = await collect(c.store, c.list_certificates())
+    assert snapshot.complete
+    assert snapshot.notes == ()
+    created = _created_at(shop)
+    for record in snapshot.certificates:
+        want = created[record.code]
+        want = want.replace(microsecond=want.microsecond // precision * precision)
+        assert record.created_at == want
+        assert record.created_at is not None
+        assert record.created_at.tzinfo is UTC
+
+
+async def test_zoneless_dates_are_read_in_the_configured_zone_not_utc(shop: Harness) -> None:
+    shop.quirk("shift4shop-zoneless-dates")
+    [code] = shop.seed(1)
+    want = _created_at(shop)[code].replace(microsecond=0)
+    utc = await shop.connector().get_certificate(code)  # timezone defaults to UTC
+    eastern = await shop.connector(timezone="America/New_York").get_certificate(code)
+    assert utc is not None
+    assert eastern is not None
+    assert eastern.created_at is not None
+    assert eastern.created_at.replace(microsecond=0) == want
+    offset = want.astimezone(EASTERN).utcoffset()
+    assert utc.created_at is not None
+    assert utc.created_at.replace(microsecond=0) == want + offset  # local taken for UTC
+
+
+def test_an_unknown_timezone_is_refused_naming_it() -> None:
+    with pytest.raises(ValueError, match="'Mars/Olympus' is not a known IANA time zone"):
+        Shift4ShopConnector(
+            "s", base_url="http://127.0.0.1:9", secure_url="x", private_key="k", token="t",
+            currency="USD", timezone="Mars/Olympus",
+        )  # fmt: skip
+
+
+async def test_an_unreadable_date_costs_the_date_not_the_record(shop: Harness) -> None:
+    codes = shop.seed(6)
+    tampered = shop.app[TAMPERED_KEY]
+    tampered[codes[0]] = {"DateCreated": "27.11.2019 17:51"}
+    tampered[codes[1]] = {"DateCreated": "28.11.2019 09:05"}  # the same format
+    tampered[codes[2]] = {"DateCreated": "yesterday"}
+    tampered[codes[3]] = {"DateCreated": 1574876490}
+    c = shop.connector()
+    snapshot = await collect(c.store, c.list_certificates())
+    assert snapshot.complete  # a date costs no record, and no deletion is held back
+    assert snapshot.problems == ()
+    by_code = {r.code: r for r in snapshot.certificates}
+    assert set(by_code) == set(codes)
+    assert [by_code[code].created_at for code in codes[:4]] == [None] * 4
+    assert all(by_code[code].created_at is not None for code in codes[4:])
+    topics = sorted(n.topic for n in snapshot.notes)
+    assert topics == ["date:99.99.9999 99:99", "date:aaaaaaaaa", "date:int"]
+    alerts = plan(View({}, []), {c.store: snapshot}, {c.store: c.capabilities},
+                  GroupPolicy(), NOW).alerts  # fmt: skip
+    date_alerts = [a for a in alerts if "DateCreated" in a.message]
+    assert len(date_alerts) == 3  # one per store and format
+    assert all(codes[0] not in a.message and codes[0] not in a.key for a in date_alerts)
