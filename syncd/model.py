@@ -150,6 +150,28 @@ class Snapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class CodeRule:
+    """The codes a store cannot address: characters it refuses, a trailing ``.``, control
+    characters (3dcart: the code travels in a URL path, which IIS refuses them in)."""
+
+    refused: frozenset[str] = frozenset()
+    trailing_dot: bool = False  # a code may not end with "."
+    controls: bool = False  # a code may not hold a control character
+    where: str = "the store refuses it"  # completes "code holds '+', which …"
+
+    def problem(self, code: str) -> str | None:
+        """Why the store cannot take ``code`` (never the code itself), None if it can."""
+        bad = next((c for c in code if c in self.refused), None)
+        if bad is not None:
+            return f"code holds {bad!r}, which {self.where}"
+        if self.controls and any(ord(c) < 32 or 127 <= ord(c) < 160 for c in code):
+            return f"code holds a control character, which {self.where}"
+        if self.trailing_dot and code.endswith("."):
+            return f"code ends with '.', which {self.where}"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class Capabilities:
     """What a store can do (DESIGN.md §4.10). The planner never plans past these."""
 
@@ -166,6 +188,10 @@ class Capabilities:
     currencies: frozenset[str] | None = None  # None: any currency the store is configured for
     registries: bool = False
     lookup_code: bool = False  # can find a certificate by plain code (SFCC Shop API)
+    code_rule: CodeRule | None = None  # codes the store cannot address are not mirrored there
+    # Codes equal but for case are one code there (3dcart look-ups, probably): a code that
+    # differs from a listed one only by case is a conflict on that store, never created.
+    case_insensitive_codes: bool = False
 
     def can_hold_currency(self, currency: str) -> bool:
         return self.currencies is None or currency in self.currencies

@@ -37,12 +37,14 @@ from syncd.errors import (
 from syncd.limits import code_problem
 from syncd.model import (
     Capabilities,
+    CodeRule,
     ListingNote,
     ListingPage,
     NewCertificate,
     RecordProblem,
     RemoteCertificate,
     Status,
+    mask_code,
 )
 from syncd.money import format_money, normalise_currency, parse_money
 from syncd.platforms import _wire
@@ -62,6 +64,14 @@ from syncd.platforms.shift4shop_listing import Listing, Page, count_of, is_offse
 from syncd.platforms.shift4shop_registries import Shift4ShopRegistries
 
 API_PATH = "/3dCartWebAPI/v2"
+# The API is ASP.NET on IIS, and the code is a URL path segment: IIS refuses these there
+# (encoded or not), a trailing "." and control characters. Such a code is never sent.
+PATH_CODES = CodeRule(
+    refused=frozenset("+%&:*\\/?#"),
+    trailing_dot=True,
+    controls=True,
+    where="3dcart (IIS) refuses in a URL path",
+)
 # The maximum is undocumented; a production integration pages by 200 (another client by 100).
 # A store that serves fewer than asked is read correctly all the same (short pages re-read).
 DEFAULT_PAGE_SIZE = 200
@@ -142,6 +152,8 @@ class Shift4ShopConnector:
             currencies=frozenset({self._currency}),
             registries=True,
             lookup_code=True,
+            code_rule=PATH_CODES,
+            case_insensitive_codes=True,  # SQL Server look-ups, probably: the safe guess
         )
 
     async def aclose(self) -> None:
@@ -161,6 +173,8 @@ class Shift4ShopConnector:
         if code is None:
             return f"{self._root}/GiftCertificates"
         problem = code_problem(code)
+        if problem is None and (refused := PATH_CODES.problem(code)) is not None:
+            problem = f"{mask_code(code)}: {refused}"
         if problem is not None:
             raise Rejected(self._store, f"refusing to address a certificate: {problem}")
         return f"{self._root}/GiftCertificates/{quote(code, safe='')}"
@@ -270,7 +284,10 @@ class Shift4ShopConnector:
             raise BadPayload(self._store, f"{what}: {err}") from err
 
     async def find_by_code(self, code: str) -> RemoteCertificate | None:
-        return await self.get_certificate(code)
+        """The certificate of exactly ``code``: a store that looks codes up ignoring case
+        may answer another one (``abc`` for ``ABC``), which is not it."""
+        found = await self.get_certificate(code)
+        return found if found is not None and found.code == code else None
 
     async def create_certificate(self, cert: NewCertificate) -> RemoteCertificate:
         """POST (never retried blindly), then the balance if it differs from the amount."""

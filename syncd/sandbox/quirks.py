@@ -64,6 +64,10 @@ QUIRKS: dict[str, Quirk] = {
         "shift4shop", "date_format", "us",
         "3dcart writes DateCreated as MM/DD/YYYY hh:mm:ss, store-local (America/New_York)",
     ),
+    "shift4shop-case-insensitive-codes": Quirk(
+        "shift4shop", "case_insensitive_codes", True,
+        '3dcart looks codes up ignoring case: "abc" reaches "ABC", and cannot be created beside it',
+    ),
 }  # fmt: skip
 
 

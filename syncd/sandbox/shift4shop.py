@@ -83,6 +83,9 @@ class Shift4ShopSandboxConfig:
     # ``timezone`` (a US store's by default: clients shift 3dcart dates by -5 h).
     date_format: str = "iso-z"
     timezone: str = "America/New_York"
+    # Codes equal but for case are one code (SQL Server look-ups, probably): a GET, PUT or
+    # DELETE of "abc" reaches "ABC", and a create of "abc" while "ABC" exists is refused.
+    case_insensitive_codes: bool = False
 
 
 CONFIG_KEY = web.AppKey("shift4shop_config", Shift4ShopSandboxConfig)
@@ -193,8 +196,13 @@ async def list_certificates(request: web.Request) -> web.Response:
     )  # fmt: skip
 
 
+def _find(app: web.Application, code: str) -> GiftCertificate | None:
+    """The record a path or body code reaches (ignoring case when the store does)."""
+    return app[STORE_KEY].get(code, fold=app[CONFIG_KEY].case_insensitive_codes)
+
+
 async def get_certificate(request: web.Request) -> web.Response:
-    record = request.app[STORE_KEY].get(request.match_info["code"])
+    record = _find(request.app, request.match_info["code"])
     if record is None:
         return error_response(404, NOT_FOUND)
     return json_response([_record_json(record, request.app[CONFIG_KEY])])
@@ -227,7 +235,7 @@ def _create_one(app: web.Application, body: Any) -> dict[str, str]:
     if amount is None:
         raise WireError(400, "Amount", "", f"Amount of {code!r} is required")
     balance = _money_field(body, "Balance", code, config.currency)
-    if store.get(code) is not None:
+    if _find(app, code) is not None:
         raise WireError(400, "CertificateCode", code, f"Certificate code {code!r} already exists")
     notes = _text_field(body, "Notes") or ""
     store.add(
@@ -239,7 +247,7 @@ def _create_one(app: web.Application, body: Any) -> dict[str, str]:
 def _update_one(app: web.Application, code: str, body: Any) -> dict[str, str]:
     if not isinstance(body, dict):
         raise WireError(400, "Body", code, "A gift certificate must be a JSON object")
-    record = app[STORE_KEY].get(code)
+    record = _find(app, code)
     if record is None:
         raise WireError(404, "CertificateCode", code, NOT_FOUND)
     currency = app[CONFIG_KEY].currency
@@ -300,7 +308,8 @@ async def update_certificate(request: web.Request) -> web.Response:
 
 async def delete_certificate(request: web.Request) -> web.Response:
     code = request.match_info["code"]
-    if not request.app[STORE_KEY].delete(code):
+    record = _find(request.app, code)
+    if record is None or not request.app[STORE_KEY].delete(record.code):
         raise WireError(404, "CertificateCode", code, NOT_FOUND)
     return json_response([answer("CertificateCode", code, 200, "Deleted successfully")])
 

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from syncd.errors import Rejected
+from syncd.model import LedgerCertificate, NewCertificate, Status
 from syncd.platforms.base import collect
 from syncd.platforms.shift4shop import Shift4ShopConnector
 from syncd.reconcile import GroupPolicy, View, plan
+from syncd.reconcile.mirror import unmirrorable_reason
 from syncd.sandbox.common import TAMPERED_KEY
 from syncd.sandbox.shift4shop import CONFIG_KEY, STORE_KEY
+from syncd.sandbox.shift4shop_store import GiftCertificate
 from tests.contract.conftest import Harness, start_harness, stop_harness
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -140,3 +146,68 @@ async def test_an_unreadable_date_costs_the_date_not_the_record(shop: Harness) -
     date_alerts = [a for a in alerts if "DateCreated" in a.message]
     assert len(date_alerts) == 3  # one per store and format
     assert all(codes[0] not in a.message and codes[0] not in a.key for a in date_alerts)
+
+
+@pytest.mark.parametrize("quirk", [None, "shift4shop-case-insensitive-codes"])
+async def test_codes_equal_but_for_case_one_code_or_two(shop: Harness, quirk: str | None) -> None:
+    if quirk is not None:
+        shop.quirk(quirk)
+    shop.app[STORE_KEY].add(GiftCertificate("CASEGIFT01", D("20"), D("20"), "", NOW))
+    c = shop.connector()
+    assert c.capabilities.case_insensitive_codes  # syncd assumes the safe answer either way
+    assert await c.find_by_code("casegift01") is None  # "CASEGIFT01" is not it
+    new = NewCertificate(code="casegift01", currency="USD", amount=D("5"), balance=D("5"))
+    if quirk is None:
+        created = await c.create_certificate(new)
+        assert created.code == "casegift01"
+        assert {r.code for r in shop.app[STORE_KEY]} == {"CASEGIFT01", "casegift01"}
+        return
+    with pytest.raises(Rejected, match="already exists"):
+        await c.create_certificate(new)
+    reached = await c.get_certificate("casegift01")  # the store's look-up ignores case
+    assert reached is not None
+    assert reached.code == "CASEGIFT01"
+    assert {r.code for r in shop.app[STORE_KEY]} == {"CASEGIFT01"}
+
+
+@pytest.mark.parametrize(
+    ("code", "why"),
+    [
+        ("GIFT+01", "holds '+'"),
+        ("GIFT%01", "holds '%'"),
+        ("GIFT&01", "holds '&'"),
+        ("GIFT:01", "holds ':'"),
+        ("GIFT*01", "holds '*'"),
+        ("GIFT\\01", "holds '\\\\'"),
+        ("GIFT/01", "holds '/'"),
+        ("GIFT?01", "holds '?'"),
+        ("GIFT#01", "holds '#'"),
+        ("GIFT01.", "ends with '.'"),
+    ],
+)
+async def test_a_code_iis_refuses_in_a_path_is_never_sent(
+    shop: Harness, code: str, why: str
+) -> None:
+    c = shop.connector()
+    reason = unmirrorable_reason(
+        LedgerCertificate(1, code, "USD", D("5"), D("5"), Status.ACTIVE),
+        c.capabilities,
+        GroupPolicy(),
+    )
+    assert reason is not None
+    assert why in reason
+    assert "3dcart (IIS) refuses in a URL path" in reason
+    await shop.reset_stats()
+    with pytest.raises(Rejected, match=re.escape(why)):
+        await c.get_certificate(code)
+    with pytest.raises(Rejected, match=re.escape(why)):
+        await c.delete_certificate(code)
+    assert (await shop.stats())["total"] == 0
+    assert (
+        unmirrorable_reason(
+            LedgerCertificate(2, "GIFT-01_ok", "USD", D("5"), D("5"), Status.ACTIVE),
+            c.capabilities,
+            GroupPolicy(),
+        )
+        is None
+    )
