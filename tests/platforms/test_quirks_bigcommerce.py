@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
+from multidict import CIMultiDict
 
 from syncd.errors import RateLimited
 from syncd.model import Status
 from syncd.platforms.base import collect
-from syncd.platforms.http import cycle_deadline
+from syncd.platforms.http import Response, cycle_deadline, server_wait
 from syncd.reconcile import AlertKind, GroupPolicy, View, plan
 from tests.contract.conftest import Harness, start_harness, stop_harness
 
@@ -124,3 +126,13 @@ async def test_a_missing_currency_code_takes_the_stores_or_sets_the_record_aside
     assert alert.kind is AlertKind.MALFORMED_RECORD
     assert "set `currency` on store 's-bc'" in alert.message
     assert "3 record(s)" in alert.message
+
+
+def test_retry_after_as_an_http_date_is_the_seconds_until_then() -> None:
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=20), usegmt=True)
+    for name in ("Retry-After", "X-Retry-After"):
+        wait = server_wait(Response(429, CIMultiDict({name: when}), b""))
+        assert wait is not None
+        assert 18 <= wait <= 20
+    assert server_wait(Response(429, CIMultiDict({"Retry-After": "soon"}), b"")) is None
+    assert server_wait(Response(429, CIMultiDict({"x-retry-after": "3"}), b"")) == 3.0

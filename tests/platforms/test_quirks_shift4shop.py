@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -13,12 +14,15 @@ import pytest
 from syncd.errors import Rejected
 from syncd.model import LedgerCertificate, NewCertificate, Status
 from syncd.platforms.base import collect
+from syncd.platforms.http import Response
 from syncd.platforms.shift4shop import Shift4ShopConnector
+from syncd.platforms.shift4shop_listing import is_offset_exceeded
 from syncd.reconcile import GroupPolicy, View, plan
 from syncd.reconcile.mirror import unmirrorable_reason
 from syncd.sandbox.common import TAMPERED_KEY
 from syncd.sandbox.shift4shop import CONFIG_KEY, STORE_KEY
 from syncd.sandbox.shift4shop_store import GiftCertificate
+from syncd.sandbox.shift4shop_wire import OFFSET_EXCEEDS
 from tests.contract.conftest import Harness, start_harness, stop_harness
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -211,3 +215,26 @@ async def test_a_code_iis_refuses_in_a_path_is_never_sent(
         )
         is None
     )
+
+
+def _answer(status: int, body: object) -> Response:
+    return Response(status, {}, json.dumps(body).encode())
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "ended"),
+    [
+        (400, [{"Key": "offset", "Value": "26", "Status": "400", "Message": OFFSET_EXCEEDS}], True),
+        (404, [{"Key": "offset", "Value": "26", "Status": "404", "Message": OFFSET_EXCEEDS}], True),
+        (200, [{"Key": "offset", "Value": "26", "Status": "200", "Message": OFFSET_EXCEEDS}], True),
+        (200, {"Message": OFFSET_EXCEEDS.upper()}, True),
+        (400, [{"Key": "limit", "Value": "x", "Status": "400", "Message": "limit must be"}], False),
+        (
+            200,
+            [{"CertificateCode": "A", "Notes": OFFSET_EXCEEDS, "Message": OFFSET_EXCEEDS}],
+            False,
+        ),
+    ],
+)
+def test_offset_exceeds_is_known_by_its_message(status: int, body: object, ended: int) -> None:
+    assert is_offset_exceeded(_answer(status, body)) is bool(ended)
