@@ -13,8 +13,12 @@
   (:class:`~syncd.platforms.http.HeaderRateLimiter`) that sends at once while more than a
   reserve of the window's quota is left (``rate_limit_reserve``, 10 % by default, kept for
   the store's other apps), then spreads the rest evenly to the reset, and with nothing left
-  waits for it; a 429 waits ``Time-Reset-Ms``, or backs off exponentially when it carries
-  no headers.
+  waits for it; a 429 waits ``Time-Reset-Ms``, else ``Retry-After``/``X-Retry-After``, else
+  (a store shedding load) backs off exponentially from at least 1 s.
+* A ``status`` outside the documented four (older stores show ``"0"``) is read as active,
+  the value kept as ``platform_status``, with one note per value. A record without
+  ``currency_code`` takes the store's configured ``currency``; without one it is set aside,
+  with one alert naming the key to set.
 
 Listing: ``page``/``limit`` until the end. Nothing tells how many pages exist, so the next
 page is requested as soon as a page arrives (while it is parsed) but never speculatively

@@ -6,6 +6,11 @@ one per record; a failed element is that record's failure. Balance writes are an
 undocumented guess (``Balance`` in a PUT body), so every one is read back and a mismatch
 raises :class:`~syncd.errors.WriteNotApplied`.
 
+The code travels in URL paths, which IIS refuses some characters in (:data:`PATH_CODES`):
+such a code is never sent, and the capabilities make it unmirrorable here. Codes are taken
+to ignore case on look-up (``case_insensitive_codes``). Dates are store-local
+(:mod:`syncd.platforms.shift4shop_dates`); one that cannot be read costs only the date.
+
 Listing: a ``countonly`` request first tells how many records exist, so the pages'
 offsets are known up front and fetched concurrently. The offset advances by the records
 actually received (a short page is re-read from where it stopped, never skipped). The
