@@ -3,7 +3,7 @@ cost in wall time under a per-request latency, the allowed concurrency and a rat
 
 Per store (page sizes are the platforms' maxima, see syncd/platforms/*):
 
-* 3dcart: one ``countonly`` request, then ``ceil(N/300)`` pages, fetched concurrently.
+* 3dcart: one ``countonly`` request, then ``ceil(N/200)`` pages, fetched concurrently.
 * BigCommerce: ``ceil(N/250)`` pages; the API gives no total, so pages are sequential and,
   when N is a multiple of 250, one more request meets the end (204).
 * SFCC: one OAuth token request, the first page (it gives the total), then the other

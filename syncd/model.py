@@ -97,14 +97,29 @@ class RecordProblem:
     # on this store are held back (it may be that record). Both None: it could be any code.
     code: str | None = field(default=None, compare=False, repr=False)
     masked_code: str | None = field(default=None, compare=False, repr=False)
+    # Set: the cause is the store's, not the record's (a key to configure); the records
+    # sharing it make ONE alert about the store, whose text is ``reason``.
+    topic: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ListingNote:
+    """Something a listing read at a small cost that loses no record: a field it could not
+    read (the record kept without it), a value it read as something else. Never makes a
+    listing incomplete; one alert per store and ``topic``, whatever the number of records."""
+
+    store: str
+    topic: str  # the same every cycle for the same cause (a date format, a status value)
+    message: str  # never holds a plain code
 
 
 @dataclass(frozen=True, slots=True)
 class ListingPage:
-    """One page of a listing: the records understood and the ones skipped."""
+    """One page of a listing: the records understood, the ones skipped, and notes."""
 
     records: tuple[RemoteCertificate, ...]
     problems: tuple[RecordProblem, ...] = ()
+    notes: tuple[ListingNote, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +146,29 @@ class Snapshot:
     # have been set aside (``problems``). Such a listing implies no deletion, but a create of
     # a code none of the set-aside records can be is safe there.
     read_to_end: bool = False
+    notes: tuple[ListingNote, ...] = ()  # distinct notes of the listing (ListingNote)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeRule:
+    """The codes a store cannot address: characters it refuses, a trailing ``.``, control
+    characters (3dcart: the code travels in a URL path, which IIS refuses them in)."""
+
+    refused: frozenset[str] = frozenset()
+    trailing_dot: bool = False  # a code may not end with "."
+    controls: bool = False  # a code may not hold a control character
+    where: str = "the store refuses it"  # completes "code holds '+', which …"
+
+    def problem(self, code: str) -> str | None:
+        """Why the store cannot take ``code`` (never the code itself), None if it can."""
+        bad = next((c for c in code if c in self.refused), None)
+        if bad is not None:
+            return f"code holds {bad!r}, which {self.where}"
+        if self.controls and any(ord(c) < 32 or 127 <= ord(c) < 160 for c in code):
+            return f"code holds a control character, which {self.where}"
+        if self.trailing_dot and code.endswith("."):
+            return f"code ends with '.', which {self.where}"
+        return None
 
 
 class BalanceMode(StrEnum):
@@ -164,6 +202,10 @@ class Capabilities:
     # False: the store cannot hold a balance of 0 (SFCC's create needs an amount above 0);
     # a certificate with nothing left is disabled there instead.
     holds_zero: bool = True
+    code_rule: CodeRule | None = None  # codes the store cannot address are not mirrored there
+    # Codes equal but for case are one code there (3dcart look-ups, probably): a code that
+    # differs from a listed one only by case is a conflict on that store, never created.
+    case_insensitive_codes: bool = False
 
     def can_hold_currency(self, currency: str) -> bool:
         return self.currencies is None or currency in self.currencies

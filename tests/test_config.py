@@ -703,3 +703,20 @@ def test_settings_constructed_directly_read_syncd_variables(
     settings = Settings()
     assert settings.log.level == "debug"
     assert settings.stores == []
+
+
+def test_a_3dcart_timezone_defaults_to_utc_and_an_unknown_one_is_named(tmp_path: Path) -> None:
+    store = load(tmp_path, MINIMAL).stores[0]
+    assert store.platform == "shift4shop"
+    assert store.timezone == "UTC"
+    text = MINIMAL.replace('currency = "usd"', 'currency = "usd"\ntimezone = "Mars/Olympus"')
+    problem = one_problem(tmp_path, text)
+    assert "stores[0].timezone" in problem
+    assert "'Mars/Olympus' is not a known IANA time zone" in problem
+    text = MINIMAL.replace('currency = "usd"', 'currency = "usd"\ntimezone = "Europe/Paris"')
+    paris = load(tmp_path, text).stores[0]
+    assert paris.timezone == "Europe/Paris"
+    from syncd.platforms.factory import make_connector
+
+    connector = make_connector(paris)
+    assert connector._dates._zone.key == "Europe/Paris"  # type: ignore[attr-defined]

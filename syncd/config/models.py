@@ -30,6 +30,7 @@ from syncd.config.types import (
     Listen,
     LowerCase,
     Name,
+    TimeZone,
     Url,
     split_host_port,
 )
@@ -74,7 +75,7 @@ class StoreBase(_Frozen):
     timeout: float = Field(30.0, gt=0)  # seconds per request
     max_concurrency: int = Field(4, ge=1)
     max_requests_per_second: float | None = Field(None, gt=0)  # the configured ceiling
-    page_size: int | None = Field(None, ge=1)  # None: the platform's maximum
+    page_size: int | None = Field(None, ge=1)  # None: the platform default (3dcart 200, else max)
     max_response_mb: float = Field(32.0, gt=0, le=4096)  # larger answers are refused
     # A count/total above it is not believed: the listing ends incomplete.
     max_certificates: int = Field(5_000_000, ge=1)
@@ -89,6 +90,7 @@ class Shift4ShopStore(StoreBase):
     # How a balance is changed: "put" (a PUT of Balance, read back) or "recreate" (DELETE,
     # then POST of the same code with the new balance as Amount, Notes kept).
     balance_write: Literal["put", "recreate"] = "put"
+    timezone: TimeZone = "UTC"  # IANA name: 3dcart's zone-less dates are this zone's time
 
 
 class BigCommerceStore(StoreBase):

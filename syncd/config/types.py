@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BeforeValidator
 
@@ -74,6 +75,17 @@ def check_currency(value: str) -> str:
     return value.upper()
 
 
+def check_timezone(value: str) -> str:
+    """An IANA time zone name (``UTC``, ``America/New_York``), checked to exist."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{value!r} is not a known IANA time zone (such as 'UTC' or 'America/New_York')"
+        ) from None
+    return value
+
+
 def check_listen(value: str) -> str:
     """``host:port`` with an IPv6 host in brackets; port 0 (any free port) is allowed."""
     split_host_port(value)
@@ -99,4 +111,5 @@ HostOrUrl = Annotated[str, AfterValidator(check_host_or_url)]
 Name = Annotated[str, AfterValidator(check_name)]
 Currency = Annotated[str, AfterValidator(check_currency)]
 Listen = Annotated[str, AfterValidator(check_listen)]
+TimeZone = Annotated[str, AfterValidator(check_timezone)]
 LowerCase = BeforeValidator(_lower)

@@ -15,6 +15,7 @@ from typing import Generic, Protocol, TypeVar, runtime_checkable
 from syncd.model import (
     Capabilities,
     ListingEnd,
+    ListingNote,
     ListingPage,
     NewCertificate,
     RecordProblem,
@@ -199,14 +200,26 @@ async def collect_sieved(
 ) -> tuple[Snapshot, dict[str, int]]:
     """Drain a certificate listing: a :class:`Snapshot` of the records kept, and the remote
     ids ``sieve`` set aside with what it said of each (see :func:`drain`)."""
+    notes: dict[ListingNote, None] = {}
     done = await drain(
         store,
-        listing,
+        _noting(listing, notes),
         twice="listed twice (listing shifted?)",
         skipped=lambda n: f"{n} record(s) skipped",
         sieve=sieve,
     )
     snapshot = Snapshot(
-        store, done.records, done.complete, done.reason, done.problems, done.read_to_end
-    )
+        store, done.records, done.complete, done.reason, done.problems, done.read_to_end,
+        notes=tuple(notes),
+    )  # fmt: skip
     return snapshot, done.set_aside
+
+
+async def _noting(
+    listing: AsyncIterator[ListingItem], notes: dict[ListingNote, None]
+) -> AsyncIterator[ListingItem]:
+    """``listing`` as it is, keeping each distinct note of its pages in ``notes``."""
+    async for item in listing:
+        if isinstance(item, ListingPage) and item.notes:
+            notes.update(dict.fromkeys(item.notes))
+        yield item

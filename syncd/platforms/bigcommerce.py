@@ -13,8 +13,12 @@
   (:class:`~syncd.platforms.http.HeaderRateLimiter`) that sends at once while more than a
   reserve of the window's quota is left (``rate_limit_reserve``, 10 % by default, kept for
   the store's other apps), then spreads the rest evenly to the reset, and with nothing left
-  waits for it; a 429 waits ``Time-Reset-Ms``, or backs off exponentially when it carries
-  no headers.
+  waits for it; a 429 waits ``Time-Reset-Ms``, else ``Retry-After``/``X-Retry-After``, else
+  (a store shedding load) backs off exponentially from at least 1 s.
+* A ``status`` outside the documented four (older stores show ``"0"``) is read as active,
+  the value kept as ``platform_status``, with one note per value. A record without
+  ``currency_code`` takes the store's configured ``currency``; without one it is set aside,
+  with one alert naming the key to set.
 
 Listing: ``page``/``limit`` until the end. Nothing tells how many pages exist, so the next
 page is requested as soon as a page arrives (while it is parsed) but never speculatively
@@ -50,6 +54,7 @@ from syncd.limits import shown_id
 from syncd.model import (
     Capabilities,
     ListingEnd,
+    ListingNote,
     ListingPage,
     NewCertificate,
     People,
@@ -304,8 +309,12 @@ class BigCommerceConnector:
                 code = raw.get("code") if isinstance(raw, dict) else None
                 label = key or f"page {page} item {index}"
                 shown = code if isinstance(code, str) else None
-                problems.append(RecordProblem(self._store, label, str(err), code=shown))
-        return ListingPage(tuple(records), tuple(problems))
+                topic = _NO_CURRENCY if isinstance(err, NoCurrency) else None
+                problems.append(
+                    RecordProblem(self._store, label, str(err), code=shown, topic=topic)
+                )
+        notes = {_legacy_note(self._store, r.platform_status) for r in records if r.platform_status}
+        return ListingPage(tuple(records), tuple(problems), tuple(sorted(notes, key=str)))
 
     def _parse(self, raw: Any) -> RemoteCertificate:
         # Runs once per listed record: optional text fields are read inline as
@@ -320,10 +329,15 @@ class BigCommerceConnector:
         _wire.check_keys(None, code, MAX_CODE_LENGTH, None, message)  # the id: _remote_id
         currency = get("currency_code") or self._currency
         if not isinstance(currency, str):
-            raise ValueError(f"currency_code missing: {currency!r}")
-        status = _STATUSES.get(get("status"))
-        if status is None:
-            raise ValueError(f"unknown status: {get('status')!r}")
+            raise NoCurrency(
+                f"no currency_code, and store {self._store!r} has no currency configured: "
+                f"set `currency` on store {self._store!r} to read such certificates"
+            )
+        raw_status = get("status")
+        status = _STATUSES.get(raw_status)
+        word = None
+        if status is None:  # a legacy value ("0" in live output): never a reason to skip
+            status, word = Status.ACTIVE, _legacy_word(raw_status)
         money = self._money.money(currency)
         return _wire.certificate(
             self._store,
@@ -344,7 +358,7 @@ class BigCommerceConnector:
             from_timestamp(get("expiry_date")),
             from_timestamp(get("purchase_date")),
             None,  # no concurrency token
-            None,  # the neutral status is BigCommerce's own
+            word,  # a status outside the documented four, as listed (read as active)
         )
 
     def _parse_one(self, response: Response, what: str) -> RemoteCertificate:
@@ -468,6 +482,28 @@ class BigCommerceConnector:
 
 
 _STATUS_OUT = {status: value for value, status in _STATUSES.items()}
+_NO_CURRENCY = "currency"  # the topic of records set aside for want of a currency
+_SHOWN_STATUS = 40  # characters of an unknown status value kept and shown
+
+
+class NoCurrency(ValueError):
+    """A record without ``currency_code`` on a store with no ``currency`` configured."""
+
+
+def _legacy_word(raw: object) -> str:
+    """An undocumented status value as kept (``platform_status``): its text, bounded."""
+    word = raw if isinstance(raw, str) else repr(raw)
+    return "".join(c if c.isprintable() else "?" for c in word[:_SHOWN_STATUS])
+
+
+@functools.lru_cache(maxsize=256)
+def _legacy_note(store: str, word: str) -> ListingNote:
+    documented = "/".join(_STATUSES)
+    message = (
+        f"status {word!r} is none of {documented}: such certificates are read as active "
+        "(the value is kept as the platform status)"
+    )
+    return ListingNote(store, f"status:{word}", message)
 
 
 def _remote_id(raw: object) -> str:

@@ -56,6 +56,7 @@ def _shift4shop(store: Any) -> Connector:
         private_key=store.private_key.get_secret_value(),
         token=store.token.get_secret_value(),
         currency=store.currency,
+        timezone=store.timezone,
         options=http_options(store),
         page_size=store.page_size,
         max_certificates=store.max_certificates,

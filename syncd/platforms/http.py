@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import json
 import random
 import time
@@ -37,6 +38,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -66,6 +68,8 @@ DEFAULT_RATE_LIMIT_RESERVE = 0.1
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 # No server-given wait is honoured beyond this (BigCommerce's windows are 30 s).
 MAX_SERVER_WAIT = 60.0
+# The least wait after a 429 that names none (no rate-limit headers, no Retry-After).
+THROTTLED_BACKOFF = 1.0
 _CHUNK = 64 * 1024
 
 # The monotonic instant (time.monotonic) the running cycle must end by; None: no cycle.
@@ -169,10 +173,24 @@ def server_wait(response: Response, cap: float = MAX_SERVER_WAIT) -> float | Non
         if window_ms is not None and window_ms > 0:
             cap = min(cap, window_ms / 1000)
         return min(max(reset_ms, 0.0) / 1000, cap)
-    retry_after = header_float(headers, "Retry-After")
+    retry_after = _retry_after(headers, "Retry-After")
     if retry_after is None:
-        retry_after = header_float(headers, "X-Retry-After")
+        retry_after = _retry_after(headers, "X-Retry-After")
     return None if retry_after is None else min(max(retry_after, 0.0), cap)
+
+
+def _retry_after(headers: Mapping[str, str], name: str) -> float | None:
+    """A ``Retry-After``-style header: seconds, or an HTTP date (seconds from now)."""
+    seconds = header_float(headers, name)
+    if seconds is not None or name not in headers:
+        return seconds
+    try:
+        when = email.utils.parsedate_to_datetime(headers[name])
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return (when - datetime.now(UTC)).total_seconds()
 
 
 class RateCeiling:
@@ -421,14 +439,20 @@ class HttpClient:
         )
 
     def _delay(self, attempt: int, response: Response | None) -> float:
-        """The server's own wait when it gave one, else jittered exponential backoff."""
+        """The server's own wait when it gave one, else jittered exponential backoff: from
+        ``backoff_base``, or from :data:`THROTTLED_BACKOFF` for a 429 that names no wait (a
+        store shedding load sends those; retrying it at once only adds to the load)."""
+        opts = self.options
+        base = opts.backoff_base
         if response is not None:
-            asked = server_wait(response, self.options.max_server_wait)
+            asked = server_wait(response, opts.max_server_wait)
             if asked is not None:
                 return asked
-        opts = self.options
-        ceiling: float = min(opts.backoff_cap, opts.backoff_base * 2.0 ** (attempt - 1))
-        return ceiling * (0.5 + self._rng.random() / 2)
+            if response.status == 429:
+                base = max(base, THROTTLED_BACKOFF)
+        ceiling: float = min(max(opts.backoff_cap, base), base * 2.0 ** (attempt - 1))
+        delay = ceiling * (0.5 + self._rng.random() / 2)
+        return max(delay, base) if response is not None and response.status == 429 else delay
 
     async def _send(
         self,

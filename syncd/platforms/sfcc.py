@@ -212,9 +212,9 @@ class SfccConnector:
         """One authenticated request; a 401 drops the token and retries once."""
         for attempt in (1, 2):
             token = await self.tokens.token()
-            headers = {**(headers or {}), "Authorization": f"Bearer {token}"}
+            sent = {**(headers or {}), "Authorization": f"Bearer {token}"}
             response = await self.http.request(
-                method, url, idempotent=idempotent, params=params, json_body=body, headers=headers
+                method, url, idempotent=idempotent, params=params, json_body=body, headers=sent
             )
             if response.status != 401 or attempt == 2:
                 return response
@@ -353,12 +353,15 @@ class SfccConnector:
         raise Unsupported(self._store, "looking codes up needs a companion or shop_client_id")
 
     async def _shop_lookup(self, code: str) -> RemoteCertificate | None:
+        """The Shop API look-up, authenticated as an application (OCAPI's
+        ``oauth2_application``): the client-credentials bearer token, plus the shop client
+        id; a real instance refuses the client id alone (401)."""
         assert self._shop_client_id is not None
-        response = await self.http.request(
+        response = await self._call(
             "POST",
             self._shop_url,
             idempotent=True,  # a look-up changes nothing
-            json_body={"gift_certificate_code": code},
+            body={"gift_certificate_code": code},
             headers={"x-dw-client-id": self._shop_client_id},
         )
         if response.status == 404:

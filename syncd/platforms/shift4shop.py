@@ -8,6 +8,11 @@ raises :class:`~syncd.errors.WriteNotApplied`. With ``recreate`` the capabilitie
 a balance is changed by re-creating instead (DELETE, then POST of the same code with the new
 balance as ``Amount`` and the same ``Notes``; the runner drives the two steps).
 
+The code travels in URL paths, which IIS refuses some characters in (:data:`PATH_CODES`):
+such a code is never sent, and the capabilities make it unmirrorable here. Codes are taken
+to ignore case on look-up (``case_insensitive_codes``). Dates are store-local
+(:mod:`syncd.platforms.shift4shop_dates`); one that cannot be read costs only the date.
+
 Listing: a ``countonly`` request first tells how many records exist, so the pages'
 offsets are known up front and fetched concurrently. The offset advances by the records
 actually received (a short page is re-read from where it stopped, never skipped). The
@@ -23,6 +28,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -39,11 +45,14 @@ from syncd.limits import code_problem
 from syncd.model import (
     BalanceMode,
     Capabilities,
+    CodeRule,
+    ListingNote,
     ListingPage,
     NewCertificate,
     RecordProblem,
     RemoteCertificate,
     Status,
+    mask_code,
 )
 from syncd.money import format_money, normalise_currency, parse_money
 from syncd.platforms import _wire
@@ -58,11 +67,22 @@ from syncd.platforms.http import (
     _real_sleep,
 )
 from syncd.platforms.pager import DEFAULT_MAX_CERTIFICATES
+from syncd.platforms.shift4shop_dates import StoreDates, UnreadDate
 from syncd.platforms.shift4shop_listing import Listing, Page, count_of, is_offset_exceeded
 from syncd.platforms.shift4shop_registries import Shift4ShopRegistries
 
 API_PATH = "/3dCartWebAPI/v2"
-MAX_PAGE_SIZE = 300  # undocumented upstream; what clients use and the sandbox serves
+# The API is ASP.NET on IIS, and the code is a URL path segment: IIS refuses these there
+# (encoded or not), a trailing "." and control characters. Such a code is never sent.
+PATH_CODES = CodeRule(
+    refused=frozenset("+%&:*\\/?#"),
+    trailing_dot=True,
+    controls=True,
+    where="3dcart (IIS) refuses in a URL path",
+)
+# The maximum is undocumented; a production integration pages by 200 (another client by 100).
+# A store that serves fewer than asked is read correctly all the same (short pages re-read).
+DEFAULT_PAGE_SIZE = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +115,7 @@ class Shift4ShopConnector:
         private_key: str,
         token: str,
         currency: str,
+        timezone: str = "UTC",
         options: HttpOptions | None = None,
         page_size: int | None = None,
         max_certificates: int = DEFAULT_MAX_CERTIFICATES,
@@ -108,7 +129,8 @@ class Shift4ShopConnector:
         self._currency = normalise_currency(currency)
         self._money = _wire.MoneyParsers()
         self._store_money = self._money.money(self._currency)  # the store's one currency
-        self._page_size = min(page_size or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+        self._dates = StoreDates(store, timezone)  # zone-less dates are the store's local time
+        self._page_size = page_size or DEFAULT_PAGE_SIZE
         self._max_certificates = max_certificates  # a count/total above it is not believed
         self._balance_write = BalanceMode.RECREATE if recreate else BalanceMode.IN_PLACE
         self._secrets = (private_key, token)
@@ -141,6 +163,8 @@ class Shift4ShopConnector:
             registries=True,
             lookup_code=True,
             balance_write=self._balance_write,
+            code_rule=PATH_CODES,
+            case_insensitive_codes=True,  # SQL Server look-ups, probably: the safe guess
         )
 
     @property
@@ -165,6 +189,8 @@ class Shift4ShopConnector:
         if code is None:
             return f"{self._root}/GiftCertificates"
         problem = code_problem(code)
+        if problem is None and (refused := PATH_CODES.problem(code)) is not None:
+            problem = f"{mask_code(code)}: {refused}"
         if problem is not None:
             raise Rejected(self._store, f"refusing to address a certificate: {problem}")
         return f"{self._root}/GiftCertificates/{quote(code, safe='')}"
@@ -214,16 +240,27 @@ class Shift4ShopConnector:
     def _parse_page(self, page: Page) -> ListingPage:
         records: list[RemoteCertificate] = []
         problems: list[RecordProblem] = []
+        notes: dict[ListingNote, None] = {}
         for index, raw in enumerate(page.records or ()):
             try:
-                records.append(self._parse(raw))
+                records.append(self._parse(raw, seen=notes))
             except (ValueError, TypeError, AttributeError) as err:
                 key, is_code = _record_key(raw, f"offset {page.offset + index}")
                 code = key if is_code else None
                 problems.append(RecordProblem(self._store, key, str(err), is_code, code=code))
-        return ListingPage(tuple(records), tuple(problems))
+        return ListingPage(tuple(records), tuple(problems), tuple(notes))
 
-    def _parse(self, raw: Any) -> RemoteCertificate:
+    def _created(self, raw: object, notes: dict[ListingNote, None] | None) -> datetime | None:
+        """``DateCreated``; one that cannot be read costs the date, not the record."""
+        try:
+            return self._dates.read(raw)
+        except UnreadDate as err:
+            if notes is not None:
+                notes[self._dates.note(err)] = None
+            return None
+
+    def _parse(self, raw: Any, seen: dict[ListingNote, None] | None = None) -> RemoteCertificate:
+        """One record; ``seen`` collects the listing's notes (a date it could not read)."""
         code = _wire.required_str(raw, "CertificateCode")
         notes = v if (v := raw.get("Notes")) and isinstance(v, str) else None  # optional_str
         _wire.check_keys(code, code, None, None, notes)  # the code is the remote id
@@ -240,7 +277,7 @@ class Shift4ShopConnector:
             _wire.NO_PEOPLE,
             notes,
             None,  # no expiry
-            _wire.utc_from_iso(raw.get("DateCreated")),
+            self._created(raw.get("DateCreated"), seen),
             None,  # no concurrency token
             None,  # no status of its own
         )
@@ -263,7 +300,10 @@ class Shift4ShopConnector:
             raise BadPayload(self._store, f"{what}: {err}") from err
 
     async def find_by_code(self, code: str) -> RemoteCertificate | None:
-        return await self.get_certificate(code)
+        """The certificate of exactly ``code``: a store that looks codes up ignoring case
+        may answer another one (``abc`` for ``ABC``), which is not it."""
+        found = await self.get_certificate(code)
+        return found if found is not None and found.code == code else None
 
     async def create_certificate(self, cert: NewCertificate) -> RemoteCertificate:
         """POST (never retried blindly), then the balance if it differs from the amount."""

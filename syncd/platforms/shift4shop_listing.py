@@ -142,5 +142,20 @@ def count_of(body: Any) -> int | None:
     return None
 
 
+OFFSET_EXCEEDED = "exceeds the total number of records"
+
+
 def is_offset_exceeded(response: Response) -> bool:
-    return response.status == 400 and b"exceeds" in response.body.lower()
+    """The answer is 3dcart's "Offset amount exceeds the total number of records", known by
+    its message whatever the HTTP status (400 is what clients see; nothing settles it): the
+    first element of the answer array, or the answer object, carries it as ``Message``."""
+    if OFFSET_EXCEEDED.encode() not in response.body.lower():
+        return False  # the cheap test first: a page of records almost never holds the text
+    try:
+        body = _wire.json_of(response)
+    except ValueError:
+        return False
+    first = body[0] if isinstance(body, list) and body else body
+    if not isinstance(first, dict) or "CertificateCode" in first:
+        return False  # a record whose notes quote the message is still a record
+    return OFFSET_EXCEEDED in str(first.get("Message", "")).lower()

@@ -29,6 +29,10 @@ def unmirrorable_reason(
         return f"store does not hold currency {cert.currency}"
     if caps.max_code_length is not None and len(cert.code) > caps.max_code_length:
         return f"code longer than the store's {caps.max_code_length} characters"
+    if caps.code_rule is not None:
+        refused = caps.code_rule.problem(cert.code)
+        if refused is not None:
+            return refused
     if caps.requires_people:
         people = fill_people(cert.people, policy.defaults)
         missing = [f.name for f in fields(People) if not getattr(people, f.name)]

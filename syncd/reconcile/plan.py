@@ -227,6 +227,7 @@ class AlertKind(StrEnum):
     MALFORMED_RECORD = "malformed_record"
     DELETED = "deleted"
     AMBIGUOUS_WRITE = "ambiguous_write"
+    CODE_CONFLICT = "code_conflict"
 
 
 @dataclass(frozen=True, slots=True)

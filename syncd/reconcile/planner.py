@@ -39,6 +39,7 @@ from syncd.reconcile.balances import (
 )
 from syncd.reconcile.brake import cap_writes, check_brake, linked_counts
 from syncd.reconcile.creatable import NONE, CreateGuard, create_guards
+from syncd.reconcile.folded import FoldedCodes
 from syncd.reconcile.identity import Index, Matches, match_all
 from syncd.reconcile.plan import (
     UNMIRRORABLE_PREFIX,
@@ -61,7 +62,7 @@ from syncd.reconcile.plan import (
 )
 from syncd.reconcile.policy import GroupPolicy, OnDelete, SfccStalePolicy
 from syncd.reconcile.quiet import NOTHING_QUIET, Quiet
-from syncd.reconcile.record_alerts import once_each, record_alert
+from syncd.reconcile.record_alerts import once_each, problem_alerts
 from syncd.reconcile.status import StatusMerge, merge_first_seen, merge_status
 
 
@@ -99,6 +100,7 @@ class _Ctx:
     actions: list[Action] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     vanished: dict[str, set[CertRef]] = field(default_factory=dict)
+    folded: FoldedCodes = field(default_factory=FoldedCodes)  # stores ignoring case
 
 
 @dataclass(slots=True)
@@ -140,6 +142,7 @@ def plan(
     creatable = create_guards(listed, complete)
     reveals, pending = matches.reveals, frozenset(unsettled)
     ctx = _Ctx(capabilities, policy, now, complete, reveals, creatable, pending)
+    ctx.folded = FoldedCodes.of(view.certificates, links, snapshots, capabilities)
     by_cert = _links_by_cert(active)
     for cert_id in sorted(view.certificates):
         if cert_id in skip:
@@ -148,7 +151,7 @@ def plan(
         _plan_existing(ctx, cert, by_cert.get(cert_id, {}), matches.seen.get(cert_id, {}))
     for records in new_groups:
         _plan_new(ctx, records)
-    alerts = once_each([*_problem_alerts(snapshots), *matches.alerts, *ctx.alerts])
+    alerts = once_each([*problem_alerts(snapshots), *matches.alerts, *ctx.alerts])
     linked = linked_counts(links, view.certificates)
     hold = check_brake(ctx.actions, ctx.vanished, linked, snapshots, policy, quiet.listed)
     if hold:
@@ -354,6 +357,8 @@ def _creates(ctx: _Ctx, work: _Work, state: LedgerCertificate) -> None:
             continue  # it may be there unlisted (syncd.reconcile.creatable)
         reason = mirror.unmirrorable_reason(state, ctx.caps[store], ctx.policy)
         if reason is None:
+            if _code_conflict(ctx, work, state, store):
+                continue
             balance, _ = target_balance(state.balance, state.status, ctx.caps[store])
             if balance == ZERO and not ctx.caps[store].holds_zero:
                 continue  # nothing left to create there (SFCC creates nothing of 0) — yet
@@ -361,6 +366,19 @@ def _creates(ctx: _Ctx, work: _Work, state: LedgerCertificate) -> None:
             ctx.actions.append(Create(store, work.ref, new))
         elif reason != mirror.CODE_HIDDEN and (link is None or link.unmirrorable != reason):
             _unmirrorable(ctx, work, state, store, reason)
+
+
+def _code_conflict(ctx: _Ctx, work: _Work, state: LedgerCertificate, store: str) -> bool:
+    """A create that a store whose codes ignore case would take for another code: a
+    ``code_conflict`` alert instead (:mod:`syncd.reconcile.folded`)."""
+    if state.code is None or ctx.folded.claim(store, state.code):
+        return False
+    why = (
+        f"{work.led.label} cannot be created on {store}: a code equal to it but for case is "
+        f"there, and {store} does not tell codes apart by case"
+    )
+    work.led.alert(AlertKind.CODE_CONFLICT, store, f"{store}:{work.led.label}", why)
+    return True
 
 
 def _unmirrorable(
@@ -394,23 +412,6 @@ def _link_update(ref: CertRef, link: LedgerLink, now: datetime) -> LinkUpdate:
         ref, link.store, link.remote_id, link.last_balance, link.last_status, link.version,
         link.deleted, link.unmirrorable, now,
     )  # fmt: skip
-
-
-def _problem_alerts(snapshots: Mapping[str, Snapshot]) -> list[Alert]:
-    """One ``malformed_record`` alert per store and record set aside, whatever the number of
-    problems it had (their reasons joined)."""
-    alerts = []
-    for store in sorted(snapshots):
-        reasons: dict[tuple[str, bool], list[str]] = {}
-        for p in snapshots[store].problems:
-            seen = reasons.setdefault((p.record_key, p.is_code), [])
-            if p.reason not in seen:
-                seen.append(p.reason)
-        for (key, is_code), why in reasons.items():
-            kind = AlertKind.MALFORMED_RECORD
-            code = key if is_code else None
-            alerts.append(record_alert(kind, store, key, "; ".join(why), code=code))
-    return alerts
 
 
 def _held_alert(hold: HoldReason) -> Alert:

@@ -63,6 +63,15 @@ class BigCommerceSandboxConfig:
         "Sandbox Shop",
         "shop@example.com",
     )
+    # What a 429 carries: the X-Rate-Limit-* headers ("rate-limit", documented), nothing
+    # ("none": a store shedding load), or only X-Retry-After ("x-retry-after", seconds, what
+    # older clients read). Other answers carry the X-Rate-Limit-* headers whatever this is.
+    throttle_style: str = "rate-limit"
+    throttle_retry_after_s: int = 2  # X-Retry-After of "x-retry-after" 429s
+    # Older stores' answers (live output of 2016): an active certificate's status shown as
+    # this legacy value ("0"), and no currency_code at all. None / False: as documented.
+    legacy_status: str | None = None
+    omit_currency_code: bool = False
 
 
 class RateLimiter:
@@ -116,12 +125,29 @@ def error_response(status: int, message: str) -> web.Response:
     return web.json_response([{"status": status, "message": message}], status=status)
 
 
+THROTTLE_STYLES = ("rate-limit", "none", "x-retry-after")
+
+
+def throttle_headers(config: BigCommerceSandboxConfig, limiter: RateLimiter) -> dict[str, str]:
+    """The headers of a 429 in the configured ``throttle_style``."""
+    if config.throttle_style == "none":
+        return {}
+    if config.throttle_style == "x-retry-after":
+        return {"X-Retry-After": str(config.throttle_retry_after_s)}
+    if config.throttle_style != "rate-limit":
+        raise ValueError(f"unknown throttle_style {config.throttle_style!r} ({THROTTLE_STYLES})")
+    return limiter.headers(exhausted=True)
+
+
 class BcHooks:
     """How BigCommerce answers injected faults (:class:`syncd.sandbox.common.PlatformHooks`)."""
 
-    def __init__(self, store: BcStore, limiter: RateLimiter) -> None:
+    def __init__(
+        self, store: BcStore, limiter: RateLimiter, config: BigCommerceSandboxConfig
+    ) -> None:
         self._store = store
         self._limiter = limiter
+        self._config = config
 
     def error_response(self, status: int, message: str) -> web.Response:
         response = error_response(status, message)
@@ -131,7 +157,7 @@ class BcHooks:
     def throttle_response(self, with_headers: bool) -> web.Response:
         response = error_response(429, "You have exceeded your request quota.")
         if with_headers:
-            response.headers.update(self._limiter.headers(exhausted=True))
+            response.headers.update(throttle_headers(self._config, self._limiter))
         return response
 
     def is_list_route(self, request: web.Request) -> bool:
@@ -220,7 +246,10 @@ def _platform_middleware(config: BigCommerceSandboxConfig) -> Middleware:
             response = error_response(err.status, err.message)
         except web.HTTPException as err:  # unknown path or method
             response = error_response(err.status, err.reason)
-        response.headers.update(limiter.headers(exhausted=response.status == 429))
+        if response.status == 429:
+            response.headers.update(throttle_headers(config, limiter))
+        else:
+            response.headers.update(limiter.headers())
         return response
 
     return middleware
@@ -269,6 +298,17 @@ def _query_int(request: web.Request, name: str, default: int) -> int:
     return value
 
 
+def _shown(request: web.Request, record: BcCertificate) -> dict[str, Any]:
+    """A record as the store answers it: as documented, or as older stores did."""
+    config = request.app[BC_CONFIG_KEY]
+    shown = record.to_json()
+    if config.legacy_status is not None and record.status == "active":
+        shown["status"] = config.legacy_status
+    if config.omit_currency_code:
+        del shown["currency_code"]
+    return shown
+
+
 async def list_certificates(request: web.Request) -> web.StreamResponse:
     config = request.app[BC_CONFIG_KEY]
     page = _query_int(request, "page", 1)
@@ -279,17 +319,17 @@ async def list_certificates(request: web.Request) -> web.StreamResponse:
     records = request.app[BC_STORE_KEY].page(page, limit, filters)
     if not records:
         return web.Response(status=204)  # an empty page has no body at all
-    return web.json_response([record.to_json() for record in records])
+    return web.json_response([_shown(request, record) for record in records])
 
 
 async def create_certificate(request: web.Request) -> web.Response:
     record = request.app[BC_STORE_KEY].create(await _json_object(request))
-    return web.json_response(record.to_json(), status=201)
+    return web.json_response(_shown(request, record), status=201)
 
 
 async def get_certificate(request: web.Request) -> web.Response:
     record = request.app[BC_STORE_KEY].get(_int_or_zero(request.match_info["id"]))
-    return web.json_response(record.to_json())
+    return web.json_response(_shown(request, record))
 
 
 async def update_certificate(request: web.Request) -> web.Response:
@@ -297,7 +337,7 @@ async def update_certificate(request: web.Request) -> web.Response:
     store = request.app[BC_STORE_KEY]
     store.get(cert_id)  # 404 before looking at the body, as the platform does
     record = store.update(cert_id, await _json_object(request))
-    return web.json_response(record.to_json())
+    return web.json_response(_shown(request, record))
 
 
 async def delete_certificate(request: web.Request) -> web.Response:
@@ -329,7 +369,7 @@ def create_app(config: BigCommerceSandboxConfig | None = None) -> web.Applicatio
     config = config or BigCommerceSandboxConfig()
     store = BcStore(config.currency.upper(), config.currencies, config.wall_clock)
     limiter = RateLimiter(config.rate_quota, config.rate_window_ms, config.clock)
-    hooks = BcHooks(store, limiter)
+    hooks = BcHooks(store, limiter, config)
     # Fault middleware outermost: its injected answers are counted in stats and carry
     # rate headers through the hooks; the platform middleware authenticates and limits.
     app = web.Application(middlewares=[sandbox_middleware(hooks), _platform_middleware(config)])

@@ -33,6 +33,46 @@ QUIRKS: dict[str, Quirk] = {
         "the SFCC companion refuses to create the code of a certificate deleted before "
         "(409 code-not-reusable): a re-issue's create fails until the platform lets it go",
     ),
+    "shift4shop-offset-exceeds-404": Quirk(
+        "shift4shop", "offset_exceeded_status", 404,
+        '3dcart answers "Offset amount exceeds the total number of records" with HTTP 404',
+    ),
+    "shift4shop-offset-exceeds-200": Quirk(
+        "shift4shop", "offset_exceeded_status", 200,
+        '3dcart answers "Offset amount exceeds the total number of records" with HTTP 200',
+    ),
+    "sfcc-shop-api-bearer": Quirk(
+        "sfcc", "shop_requires_bearer", True,
+        "the SFCC Shop API code look-up refuses the client id alone: it wants a bearer token",
+    ),
+    "bigcommerce-429-no-headers": Quirk(
+        "bigcommerce", "throttle_style", "none",
+        "BigCommerce answers 429 without any rate-limit header (a store shedding load)",
+    ),
+    "bigcommerce-429-x-retry-after": Quirk(
+        "bigcommerce", "throttle_style", "x-retry-after",
+        "BigCommerce answers 429 with only X-Retry-After (seconds), no X-Rate-Limit-* headers",
+    ),
+    "bigcommerce-legacy-status": Quirk(
+        "bigcommerce", "legacy_status", "0",
+        'BigCommerce shows an active certificate\'s status as "0" (older stores\' live output)',
+    ),
+    "bigcommerce-no-currency-code": Quirk(
+        "bigcommerce", "omit_currency_code", True,
+        "BigCommerce answers certificates without currency_code (older stores)",
+    ),
+    "shift4shop-zoneless-dates": Quirk(
+        "shift4shop", "date_format", "zoneless",
+        "3dcart writes DateCreated as store-local time without a zone (America/New_York)",
+    ),
+    "shift4shop-us-dates": Quirk(
+        "shift4shop", "date_format", "us",
+        "3dcart writes DateCreated as MM/DD/YYYY hh:mm:ss, store-local (America/New_York)",
+    ),
+    "shift4shop-case-insensitive-codes": Quirk(
+        "shift4shop", "case_insensitive_codes", True,
+        '3dcart looks codes up ignoring case: "abc" reaches "ABC", and cannot be created beside it',
+    ),
 }  # fmt: skip
 
 

@@ -141,12 +141,15 @@ class Sandboxes:
         common = {"name": STORE_NAMES[platform], "platform": platform, "base_url": url}
         if platform == "shift4shop":
             c3 = self.apps[platform][shift4shop.CONFIG_KEY]
+            # zone-less dates (a quirk) are the sandbox's local time: say which zone
+            zone = {} if c3.date_format == "iso-z" else {"timezone": c3.timezone}
             return {
                 **common,
                 "secure_url": c3.secure_url,
                 "private_key": c3.private_key,
                 "token": c3.token,
                 "currency": c3.currency,
+                **zone,
             }
         if platform == "bigcommerce":
             bc = self.apps[platform][bigcommerce.BC_CONFIG_KEY]

@@ -85,6 +85,9 @@ class SfccSandboxConfig:
     # Unknown on real instances: whether a deleted certificate's code can be used again at
     # once. On: a companion create of such a code is 409 code-not-reusable.
     refuse_deleted_code_reuse: bool = False
+    # A real instance's Shop API look-up wants an application's bearer token besides the
+    # client id (OCAPI ``oauth2_application``); on, the client id alone is answered 401.
+    shop_requires_bearer: bool = False
 
 
 CONFIG_KEY = web.AppKey("sfcc_config", SfccSandboxConfig)
@@ -281,6 +284,8 @@ async def delete_certificate(request: web.Request) -> web.Response:
 
 async def shop_lookup(request: web.Request) -> web.Response:
     config = request.app[CONFIG_KEY]
+    if config.shop_requires_bearer:
+        authenticate(request)  # OCAPI's oauth2_application: a client-credentials token
     client_id = request.headers.get("x-dw-client-id")
     if client_id != config.shop_client_id:
         kind = "MissingClientIdException" if client_id is None else "InvalidClientIdException"

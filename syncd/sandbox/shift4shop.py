@@ -75,6 +75,17 @@ class Shift4ShopSandboxConfig:
     # No source says a PUT of ``Balance`` is applied: this plays "it is not" (the answer
     # still says "Updated successfully"; only a read shows the balance did not move).
     ignores_balance: bool = False
+    # The HTTP status of "Offset amount exceeds the total number of records": clients match
+    # the message and ignore the status, so 400, 404 and 200 are all played.
+    offset_exceeded_status: int = 400
+    # How DateCreated is written (shift4shop_wire.format_date): "iso-z" as in seed 000, or
+    # store-local without a zone, ISO ("zoneless") or US ("us", MM/DD/YYYY hh:mm:ss), in
+    # ``timezone`` (a US store's by default: clients shift 3dcart dates by -5 h).
+    date_format: str = "iso-z"
+    timezone: str = "America/New_York"
+    # Codes equal but for case are one code (SQL Server look-ups, probably): a GET, PUT or
+    # DELETE of "abc" reaches "ABC", and a create of "abc" while "ABC" exists is refused.
+    case_insensitive_codes: bool = False
 
 
 CONFIG_KEY = web.AppKey("shift4shop_config", Shift4ShopSandboxConfig)
@@ -136,13 +147,13 @@ def _wire(handler: Handler) -> Handler:
     return wrapped
 
 
-def _record_json(record: GiftCertificate) -> dict[str, Any]:
+def _record_json(record: GiftCertificate, config: Shift4ShopSandboxConfig) -> dict[str, Any]:
     return {
         "CertificateCode": record.code,
         "Amount": record.amount,
         "Balance": record.balance,
         "TotalSpent": record.total_spent,
-        "DateCreated": format_date(record.created),
+        "DateCreated": format_date(record.created, config.date_format, config.timezone),
         "Notes": record.notes,
     }
 
@@ -180,15 +191,21 @@ async def list_certificates(request: web.Request) -> web.Response:
     start, limit = page_bounds(params, config.default_limit, config.max_limit)
     records, total = store.page(start, limit, matches)
     return paged_list(
-        [_record_json(r) for r in records], start, total, "No gift certificates found."
-    )
+        [_record_json(r, config) for r in records], start, total, "No gift certificates found.",
+        config.offset_exceeded_status,
+    )  # fmt: skip
+
+
+def _find(app: web.Application, code: str) -> GiftCertificate | None:
+    """The record a path or body code reaches (ignoring case when the store does)."""
+    return app[STORE_KEY].get(code, fold=app[CONFIG_KEY].case_insensitive_codes)
 
 
 async def get_certificate(request: web.Request) -> web.Response:
-    record = request.app[STORE_KEY].get(request.match_info["code"])
+    record = _find(request.app, request.match_info["code"])
     if record is None:
         return error_response(404, NOT_FOUND)
-    return json_response([_record_json(record)])
+    return json_response([_record_json(record, request.app[CONFIG_KEY])])
 
 
 def _money_field(body: dict[str, Any], name: str, code: str, currency: str) -> Decimal | None:
@@ -218,7 +235,7 @@ def _create_one(app: web.Application, body: Any) -> dict[str, str]:
     if amount is None:
         raise WireError(400, "Amount", "", f"Amount of {code!r} is required")
     balance = _money_field(body, "Balance", code, config.currency)
-    if store.get(code) is not None:
+    if _find(app, code) is not None:
         raise WireError(400, "CertificateCode", code, f"Certificate code {code!r} already exists")
     notes = _text_field(body, "Notes") or ""
     store.add(
@@ -230,7 +247,7 @@ def _create_one(app: web.Application, body: Any) -> dict[str, str]:
 def _update_one(app: web.Application, code: str, body: Any) -> dict[str, str]:
     if not isinstance(body, dict):
         raise WireError(400, "Body", code, "A gift certificate must be a JSON object")
-    record = app[STORE_KEY].get(code)
+    record = _find(app, code)
     if record is None:
         raise WireError(404, "CertificateCode", code, NOT_FOUND)
     currency = app[CONFIG_KEY].currency
@@ -291,7 +308,8 @@ async def update_certificate(request: web.Request) -> web.Response:
 
 async def delete_certificate(request: web.Request) -> web.Response:
     code = request.match_info["code"]
-    if not request.app[STORE_KEY].delete(code):
+    record = _find(request.app, code)
+    if record is None or not request.app[STORE_KEY].delete(record.code):
         raise WireError(404, "CertificateCode", code, NOT_FOUND)
     return json_response([answer("CertificateCode", code, 200, "Deleted successfully")])
 

@@ -40,6 +40,7 @@ class CertificateStore:
     def __init__(self, currency: str) -> None:
         self.currency = currency
         self._records: dict[str, GiftCertificate] = {}
+        self._folded: dict[str, list[str]] = {}  # casefolded code → codes, oldest first
         self._order: list[str] = []
         self._order_stale = False  # a delete happened: rebuild the code list lazily
 
@@ -49,24 +50,36 @@ class CertificateStore:
     def __iter__(self) -> Iterator[GiftCertificate]:
         return iter(self._records.values())
 
-    def get(self, code: str) -> GiftCertificate | None:
-        return self._records.get(code)
+    def get(self, code: str, *, fold: bool = False) -> GiftCertificate | None:
+        """The record of ``code``; ``fold``: or of the oldest code equal to it but for case
+        (a store whose look-ups ignore case)."""
+        record = self._records.get(code)
+        if record is None and fold:
+            same = self._folded.get(code.casefold())
+            record = self._records[same[0]] if same else None
+        return record
 
     def add(self, record: GiftCertificate) -> None:
         if record.code in self._records:
             raise KeyError(record.code)
         self._records[record.code] = record
+        self._folded.setdefault(record.code.casefold(), []).append(record.code)
         if not self._order_stale:
             self._order.append(record.code)
 
     def delete(self, code: str) -> bool:
         if self._records.pop(code, None) is None:
             return False
+        same = self._folded[code.casefold()]
+        same.remove(code)
+        if not same:
+            del self._folded[code.casefold()]
         self._order_stale = True
         return True
 
     def clear(self) -> None:
         self._records.clear()
+        self._folded.clear()
         self._order.clear()
         self._order_stale = False
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -60,9 +61,21 @@ def error_response(status: int, message: str) -> web.Response:
     return json_response([answer("Error", "", status, message)], status)
 
 
-def format_date(moment: datetime) -> str:
-    """``2019-11-27T17:51:30.494Z``: the shape of seed 000 (milliseconds, a ``Z``)."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+DATE_FORMATS = ("iso-z", "zoneless", "us")
+
+
+def format_date(moment: datetime, style: str = "iso-z", zone: str = "UTC") -> str:
+    """``moment`` as 3dcart may write it: ``iso-z`` ``2019-11-27T17:51:30.494Z`` (the shape
+    of seed 000, milliseconds and a ``Z``); ``zoneless`` ``2019-11-27T17:51:30.494`` and
+    ``us`` ``11/27/2019 17:51:30``, both the local time of ``zone`` without saying so."""
+    if style == "iso-z":
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    local = moment.astimezone(ZoneInfo(zone))
+    if style == "zoneless":
+        return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond // 1000:03d}"
+    if style == "us":
+        return local.strftime("%m/%d/%Y %H:%M:%S")
+    raise ValueError(f"unknown date format {style!r} (one of {', '.join(DATE_FORMATS)})")
 
 
 def query(request: web.Request) -> dict[str, str]:
@@ -114,11 +127,15 @@ def page_bounds(params: Mapping[str, str], default_limit: int, max_limit: int) -
     return max(offset, 1) - 1, limit
 
 
-def paged_list(records: list[Any], start: int, total: int, empty_message: str) -> web.Response:
-    """The answer to a list request: the page, 404 when nothing matches, 400
-    "Offset amount exceeds…" past the end (as clients of the live API see it)."""
+def paged_list(
+    records: list[Any], start: int, total: int, empty_message: str, exceeded_status: int = 400
+) -> web.Response:
+    """The answer to a list request: the page, 404 when nothing matches, "Offset amount
+    exceeds…" past the end under ``exceeded_status`` (400 as clients of the live API see
+    it; its status is not settled, only its message)."""
     if total == 0:
         return error_response(404, empty_message)
     if start >= total:
-        return json_response([answer("offset", str(start + 1), 400, OFFSET_EXCEEDS)], 400)
+        exceeded = answer("offset", str(start + 1), exceeded_status, OFFSET_EXCEEDS)
+        return json_response([exceeded], exceeded_status)
     return json_response(records)

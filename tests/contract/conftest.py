@@ -86,6 +86,13 @@ class Harness:
     def plain_codes(self) -> set[str]:
         return {view.code for view in self.app[BACKEND_KEY].certificates()}
 
+    def quirk(self, *names: str) -> None:
+        """Switch sandbox quirks on in-process (:mod:`syncd.sandbox.quirks`)."""
+        from syncd.sandbox.quirks import apply_quirks
+
+        key = getattr(self.module, "BC_CONFIG_KEY", None) or self.module.CONFIG_KEY
+        apply_quirks(names, {self.platform: self.app[key]})
+
     async def faults(self, **changes: Any) -> None:
         async with self.http.put(f"{self.url}/_sandbox/faults", json=changes) as resp:
             assert resp.status == 200, await resp.text()

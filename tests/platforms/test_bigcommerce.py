@@ -86,8 +86,15 @@ def test_statuses_map_one_to_one(status: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", [{"status": "frozen"}, {"balance": "12,x"}, {"id": None}, {"amount": None}]
+    ("status", "kept"), [("0", "0"), ("frozen", "frozen"), (0, "0"), (None, "None")]
 )
+def test_an_undocumented_status_is_read_as_active_and_kept(status: object, kept: str) -> None:
+    record = connector()._parse(raw(status=status))
+    assert record.status is Status.ACTIVE
+    assert record.platform_status == kept
+
+
+@pytest.mark.parametrize("bad", [{"balance": "12,x"}, {"id": None}, {"amount": None}])
 def test_unparseable_records_raise_value_errors(bad: dict[str, object]) -> None:
     with pytest.raises((ValueError, TypeError)):
         connector()._parse(raw(**bad))
