@@ -3,14 +3,18 @@ cost in wall time under a per-request latency, the allowed concurrency and a rat
 
 Per store (page sizes are the platforms' maxima, see syncd/platforms/*):
 
-* 3dcart: one ``countonly`` request, then ``ceil(N/200)`` pages, fetched concurrently.
+* 3dcart: one ``countonly`` request, then ``ceil(N/200)`` pages (200: the page size a
+  production integration uses), fetched concurrently; when N is a multiple of 200 the last
+  page is full, and a count alone does not prove the end (it may be stale: syncd wants two
+  signals that agree), so one more request meets the end answer.
 * BigCommerce: ``ceil(N/250)`` pages; the API gives no total, so pages are sequential and,
   when N is a multiple of 250, one more request meets the end (204).
 * SFCC: one OAuth token request, the first page (it gives the total), then the other
   ``ceil(N/200) - 1`` pages concurrently.
 
-Writes: each needed write is at least one request; writes wait for every listing (the plan
-needs all stores) and run ``concurrency`` at a time per store.
+Writes: each needed balance write is at least one request (two on SFCC, which re-issues:
+DELETE, then create); writes wait for every listing (the plan needs all stores) and run
+``concurrency`` at a time per store.
 
 ``reread=True`` gives the bound of the design rather than of the APIs: DESIGN.md §5 requires
 re-reading a certificate just before writing its balance (none of the platforms can debit;
@@ -23,7 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-PAGE = {"shift4shop": 300, "bigcommerce": 250, "sfcc": 200}
+PAGE = {"shift4shop": 200, "bigcommerce": 250, "sfcc": 200}
 
 
 @dataclass(frozen=True)
@@ -36,9 +40,12 @@ class Conditions:
 
 def list_requests(platform: str, n: int) -> int:
     pages = math.ceil(n / PAGE[platform])
+    full_last_page = 1 if n % PAGE[platform] == 0 else 0
     if platform == "bigcommerce":
-        return pages + (1 if n % PAGE[platform] == 0 else 0)
-    return pages + 1  # 3dcart countonly / SFCC token
+        return pages + full_last_page
+    if platform == "shift4shop":
+        return pages + full_last_page + 1  # + countonly
+    return pages + 1  # SFCC token
 
 
 def _rounds(platform: str, n: int, concurrency: int) -> int:
@@ -46,22 +53,30 @@ def _rounds(platform: str, n: int, concurrency: int) -> int:
     pages = math.ceil(n / PAGE[platform])
     if platform == "bigcommerce":
         return list_requests(platform, n)
-    if platform == "shift4shop":
-        return 1 + math.ceil(pages / concurrency)
+    if platform == "shift4shop":  # the end answer after a full last page comes after it
+        return 1 + math.ceil(pages / concurrency) + (1 if n % PAGE[platform] == 0 else 0)
     return 2 + math.ceil(max(0, pages - 1) / concurrency)
 
 
+# Requests one balance write takes: SFCC cannot change a balance in place; with its companion
+# it re-issues the certificate (OCAPI DELETE, then a companion create of the same code).
+BALANCE_WRITE_REQUESTS = {"shift4shop": 1, "bigcommerce": 1, "sfcc": 2}
+
+
 def requests(n: int, writes: dict[str, int], *, reread: bool = False) -> dict[str, int]:
-    per_write = 2 if reread else 1
-    return {p: list_requests(p, n) + per_write * writes.get(p, 0) for p in PAGE}
+    """Requests per store for a listing of ``n`` and ``writes`` balance writes per store."""
+    return {p: list_requests(p, n) + _per_write(p, reread) * writes.get(p, 0) for p in PAGE}
+
+
+def _per_write(platform: str, reread: bool) -> int:
+    return BALANCE_WRITE_REQUESTS[platform] + (1 if reread else 0)
 
 
 def wall(n: int, writes: dict[str, int], cond: Conditions, *, reread: bool = False) -> float:
     """Seconds a cycle needs at least under ``cond`` (0 without latency or rate limit)."""
     lat, c = cond.latency_s, cond.concurrency
-    per_write = 2 if reread else 1
     listing = {p: _rounds(p, n, c) * lat for p in PAGE}
-    writing = {p: math.ceil(writes.get(p, 0) / c) * lat * per_write for p in PAGE}
+    writing = {p: math.ceil(writes.get(p, 0) / c) * lat * _per_write(p, reread) for p in PAGE}
     best = max(listing.values()) + max(writing.values())
     if cond.bc_quota:
         total = requests(n, writes, reread=reread)["bigcommerce"]
