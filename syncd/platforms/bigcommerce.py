@@ -33,6 +33,7 @@ non-empty one means records were cut: the listing ends incomplete.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 import time
@@ -121,7 +122,7 @@ class BigCommerceConnector:
         )
         self.store, self.stats, self.page_size = store, core.stats, core.page_size
         self.aclose = core.aclose
-        records = Records(store, currency=self._currency, money=core.money)
+        records = Records(core, currency=self._currency)
         self._parse = records.parse  # per listed record: the reader's own method, no layer
         self._parse_page = records.page
 
@@ -167,9 +168,10 @@ class BigCommerceConnector:
 
     async def list_certificates(self) -> AsyncIterator[ListingItem]:
         """Every certificate; raises only AuthError (the store is unhealthy)."""
-        pager = self._core.pager()
-        async for item in Listing(pager, fetch=self._fetch_page, parse=self._parse_page).run():
-            yield item
+        listing = Listing(self._core.pager(), fetch=self._fetch_page, parse=self._parse_page)
+        async with contextlib.aclosing(listing.run()) as items:
+            async for item in items:
+                yield item
 
     async def _fetch_page(self, page: int) -> list[Any] | None:
         params = {"page": str(page), "limit": str(self.page_size)}

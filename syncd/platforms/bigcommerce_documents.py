@@ -13,8 +13,7 @@ from typing import Any
 from syncd.limits import shown_id
 from syncd.model import ListingNote, ListingPage, RecordProblem, RemoteCertificate, Status
 from syncd.platforms import _wire
-from syncd.platforms.core import read_records
-from syncd.platforms.http import Response
+from syncd.platforms.core import WireCore, read_records
 
 MAX_CODE_LENGTH = 20
 ID = re.compile(r"[1-9][0-9]{0,18}")
@@ -68,13 +67,11 @@ class NoCurrency(ValueError):
 
 
 class Records:
-    """Reads one store's records: its name, configured currency and money parsers."""
+    """Reads one store's records (its name, money parsers and people from the wire core)."""
 
-    def __init__(self, store: str, *, currency: str | None, money: _wire.MoneyParsers) -> None:
-        self._store = store
-        self._currency = currency
-        self._money = money
-        self._people_memo = _wire.PeopleMemo()
+    def __init__(self, core: WireCore, *, currency: str | None) -> None:
+        self._store, self._money, self._people_memo = core.store, core.money, core.people
+        self._currency = currency  # the store's configured one, for records without any
 
     def page(self, raws: list[Any], page: int) -> ListingPage:
         """A listed page (number ``page``): its records, problems and notes."""
@@ -165,12 +162,8 @@ def _remote_id(raw: object) -> str:
     raise ValueError(f"id {shown} is not a positive integer")
 
 
-def error_message(response: Response) -> str:
-    """BigCommerce errors are an array of ``{status, message}``."""
-    try:
-        body = _wire.json_of(response)
-    except ValueError:
-        return response.text(200)
+def error_message(body: Any) -> str:
+    """BigCommerce errors are an array of ``{status, message}`` (a JSON error answer)."""
     if isinstance(body, list) and body and isinstance(body[0], dict):
         return str(body[0].get("message", ""))
     if isinstance(body, dict):

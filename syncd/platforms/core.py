@@ -18,7 +18,8 @@ from syncd.platforms.pager import Pager
 # What parsing one bad record raises: the record is set aside, never the listing.
 RECORD_ERRORS = (ValueError, TypeError, AttributeError, KeyError)
 
-Fault = Callable[[Response], str]  # the platform's own message in an error answer
+# The platform's own message in a JSON error answer; None: show the answer's start instead.
+Fault = Callable[[Any], str | None]
 Problem = Callable[[Any, int, Exception], RecordProblem]  # (raw, index on the page, error)
 
 
@@ -33,6 +34,7 @@ class WireCore:
         "http",
         "money",
         "page_size",
+        "people",
         "store",
         "url",
     )
@@ -53,6 +55,7 @@ class WireCore:
         self.url = url  # the certificates' collection, as shown by repr
         self.http = http
         self.money = _wire.MoneyParsers()
+        self.people = _wire.PeopleMemo()  # people values shared between records
         self._kind = kind
         self._fault = fault
         self._secrets = secrets  # read when an error is built: tokens change
@@ -70,8 +73,14 @@ class WireCore:
         await self.http.aclose()
 
     def error(self, response: Response, what: str) -> ConnectorError:
-        """The typed error for a non-success answer (:func:`_wire.status_error`)."""
-        detail = self._fault(response)
+        """The typed error for a non-success answer (:func:`_wire.status_error`), with the
+        platform's message when the answer is JSON, else the answer's start."""
+        try:
+            detail = self._fault(_wire.json_of(response))
+        except ValueError:
+            detail = None
+        if detail is None:
+            detail = response.text(200)
         return _wire.status_error(self.store, response, what, detail, self._secrets())
 
     def json(self, response: Response, what: str) -> Any:

@@ -157,6 +157,7 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
     ) -> Response:
         """Send with retries; returns the final answer, raises Transient if none came."""
+        sent = {"params": params, "json": json_body, "data": data, "headers": headers}
         started = self._clock()
         attempt = 0
         while True:
@@ -164,7 +165,7 @@ class HttpClient:
             failure: str | None = None
             response: Response | None = None
             try:
-                response = await self._send(method, url, params, json_body, data, headers)
+                response = await self._send(method, url, sent)
             except (TimeoutError, aiohttp.ClientError) as err:
                 failure = _describe(err)
                 retryable = idempotent or isinstance(err, aiohttp.ClientConnectorError)
@@ -241,24 +242,16 @@ class HttpClient:
         delay = ceiling * (0.5 + self._rng.random() / 2)
         return max(delay, base) if response is not None and response.status == 429 else delay
 
-    async def _send(
-        self,
-        method: str,
-        url: str,
-        params: Mapping[str, str] | None,
-        json_body: Any,
-        data: Any,
-        headers: Mapping[str, str] | None,
-    ) -> Response:
+    async def _send(self, method: str, url: str, sent: Mapping[str, Any]) -> Response:
+        """One attempt; ``sent``: the ``params``, ``json``, ``data`` and ``headers`` of the
+        aiohttp request."""
         session = self._session_for_loop()
         async with self._semaphore:
             await self._pace(method, url)
             self.stats.requests += 1
             try:
                 async with asyncio.timeout(self.options.timeout):
-                    answer = await self._exchange(
-                        session, method, url, params, json_body, data, headers
-                    )
+                    answer = await self._exchange(session, method, url, sent)
             except (TimeoutError, aiohttp.ClientError):
                 self.stats.by_status["error"] += 1
                 raise
@@ -278,25 +271,10 @@ class HttpClient:
         return answer
 
     async def _exchange(
-        self,
-        session: aiohttp.ClientSession,
-        method: str,
-        url: str,
-        params: Mapping[str, str] | None,
-        json_body: Any,
-        data: Any,
-        headers: Mapping[str, str] | None,
+        self, session: aiohttp.ClientSession, method: str, url: str, sent: Mapping[str, Any]
     ) -> Response:
         """One request and its whole answer, redirects NOT followed."""
-        async with session.request(
-            method,
-            url,
-            params=params,
-            json=json_body,
-            data=data,
-            headers=headers,
-            allow_redirects=False,
-        ) as resp:
+        async with session.request(method, url, allow_redirects=False, **sent) as resp:
             body = await self._read_body(method, url, resp)
             return Response(resp.status, resp.headers, body)
 

@@ -20,10 +20,14 @@ tally its :class:`~syncd.model.ListingEnd` reports.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, Iterable, Sequence
 from typing import Any
 
 from syncd.model import ListingEnd
+from syncd.platforms import _wire
+from syncd.platforms.base import ListingItem
 from syncd.platforms.http_types import HttpStats
 
 DEFAULT_MAX_CERTIFICATES = 5_000_000
@@ -97,6 +101,18 @@ class Pager:
         """The listing's last item; ``reason`` is kept only when it is incomplete."""
         requests = self._stats.requests - self._started
         return ListingEnd(complete, None if complete else reason, self.pages, requests)
+
+    async def closing(
+        self, items: AsyncGenerator[ListingItem, None], inflight: Iterable[asyncio.Future[Any]]
+    ) -> AsyncGenerator[ListingItem, None]:
+        """``items``; then, however the pass ends (or is closed), ``items`` is closed and the
+        page requests still ``inflight`` (read when it ends) are cancelled."""
+        try:
+            async with contextlib.aclosing(items):
+                async for item in items:
+                    yield item
+        finally:
+            await _wire.cancel_all(list(inflight))
 
 
 def keys_of(records: Iterable[Any], field: str) -> list[str | int | None]:

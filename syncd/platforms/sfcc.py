@@ -24,6 +24,7 @@ with fewer records than asked while more exist was cut: the listing ends incompl
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import random
 import time
@@ -137,7 +138,7 @@ class SfccConnector:
         )
         self.store, self.stats, self.page_size = store, core.stats, core.page_size
         self.aclose = core.aclose
-        records = Records(store, currency=self._currency, money=core.money)
+        records = Records(core, currency=self._currency)
         self._parse = records.parse  # per listed record: the reader's own method, no layer
         self._parse_page = records.page
 
@@ -214,9 +215,10 @@ class SfccConnector:
 
     async def list_certificates(self) -> AsyncIterator[ListingItem]:
         """Every certificate; raises only AuthError (the store is unhealthy)."""
-        pager = self._core.pager()
-        async for item in Listing(pager, fetch=self._fetch_page, parse=self._parse_page).run():
-            yield item
+        listing = Listing(self._core.pager(), fetch=self._fetch_page, parse=self._parse_page)
+        async with contextlib.aclosing(listing.run()) as items:
+            async for item in items:
+                yield item
 
     async def _fetch_page(self, start: int) -> tuple[int, list[Any], int]:
         """(start, records, total) of the page at ``start``."""

@@ -9,8 +9,7 @@ from typing import Any
 from syncd.model import ListingPage, NewCertificate, RecordProblem, RemoteCertificate, Status
 from syncd.money import parse_money
 from syncd.platforms import _wire
-from syncd.platforms.core import Problem, read_records
-from syncd.platforms.http import Response
+from syncd.platforms.core import Problem, WireCore, read_records
 
 _ACTIVE = frozenset({"issued", "partially_redeemed", "redeemed"})
 # Every known status word, as one shared string that listed records keep (not a copy each).
@@ -71,13 +70,9 @@ def mask(code: str) -> str:
     return "*" * max(len(code) - 4, 0) + code[-4:]
 
 
-def fault_message(response: Response) -> str:
+def fault_message(body: Any) -> str:
     """``fault.type: fault.message`` of an OCAPI fault document, ``name: detail`` of a
-    companion problem document."""
-    try:
-        body = _wire.json_of(response)
-    except ValueError:
-        return response.text(200)
+    companion problem document (a JSON error answer)."""
     fault = body.get("fault") if isinstance(body, dict) else None
     if isinstance(fault, dict):
         return f"{fault.get('type', '')}: {fault.get('message', '')}"
@@ -88,13 +83,11 @@ def fault_message(response: Response) -> str:
 
 
 class Records:
-    """Reads one site's records: its name, configured currency and money parsers."""
+    """Reads one site's records (its name, money parsers and people from the wire core)."""
 
-    def __init__(self, store: str, *, currency: str | None, money: _wire.MoneyParsers) -> None:
-        self._store = store
-        self._currency = currency
-        self._money = money
-        self._people_memo = _wire.PeopleMemo()
+    def __init__(self, core: WireCore, *, currency: str | None) -> None:
+        self._store, self._money, self._people_memo = core.store, core.money, core.people
+        self._currency = currency  # the site's configured one, for amounts without any
 
     def page(self, start: int, raws: list[Any]) -> ListingPage:
         """The listed page at ``start``: its records and problems."""

@@ -8,12 +8,11 @@ promised; an empty page before the total ends it too (the store has nothing more
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
 from syncd.errors import AuthError, ConnectorError
 from syncd.model import ListingPage
-from syncd.platforms import _wire
 from syncd.platforms.base import ListingItem
 from syncd.platforms.pager import Pager, keys_of
 
@@ -35,14 +34,10 @@ class Listing:
         self._total = 0
         self._cut = False
 
-    async def run(self) -> AsyncIterator[ListingItem]:
-        try:
-            async for item in self._run():
-                yield item
-        finally:
-            await _wire.cancel_all(list(self._tasks.values()))
+    def run(self) -> AsyncGenerator[ListingItem, None]:
+        return self._pager.closing(self._run(), self._tasks.values())
 
-    async def _run(self) -> AsyncIterator[ListingItem]:
+    async def _run(self) -> AsyncGenerator[ListingItem, None]:
         pager, guard = self._pager, self._pager.guard
         start = 0
         while True:

@@ -25,6 +25,7 @@ agree); a store that shrank while listed ends incomplete. That makes a full list
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -179,8 +180,9 @@ class Shift4ShopConnector:
         """Every certificate; raises only AuthError (the store is unhealthy)."""
         pager = self._core.pager()
         listing = Listing(pager, count=self._count, fetch=self._fetch_page, parse=self._parse_page)
-        async for item in listing.run():
-            yield item
+        async with contextlib.aclosing(listing.run()) as items:
+            async for item in items:
+                yield item
 
     async def _count(self) -> int | None:
         """How many certificates the store holds (``countonly``), None if it won't say."""

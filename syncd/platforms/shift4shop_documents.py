@@ -96,15 +96,12 @@ class Records:
         )
 
 
-def answer_message(response: Response) -> str:
-    """The ``Message`` of a 3dcart answer array, else the start of the body."""
-    try:
-        body = _wire.json_of(response)
-    except ValueError:
-        return response.text(200)
+def answer_message(body: Any) -> str | None:
+    """The ``Message`` of a 3dcart answer array (a JSON error answer), else None: the start
+    of the answer is shown instead."""
     if isinstance(body, list) and body and isinstance(body[0], dict):
         return str(body[0].get("Message", ""))
-    return response.text(200)
+    return None
 
 
 def outcomes(writes: Sequence[BalanceWrite], response: Response) -> list[WriteOutcome]:

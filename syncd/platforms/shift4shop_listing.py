@@ -10,7 +10,7 @@ passes the ceiling, a page repeats an earlier one, or the records go past the co
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,14 +48,10 @@ class Listing:
         self._guard = pager.guard
         self._end = pager.end
 
-    async def run(self) -> AsyncIterator[ListingItem]:
-        try:
-            async for item in self._run():
-                yield item
-        finally:
-            await _wire.cancel_all(list(self._tasks.values()))
+    def run(self) -> AsyncGenerator[ListingItem, None]:
+        return self._pager.closing(self._run(), self._tasks.values())
 
-    async def _run(self) -> AsyncIterator[ListingItem]:
+    async def _run(self) -> AsyncGenerator[ListingItem, None]:
         try:
             count = await self._count()
         except AuthError:
@@ -75,7 +71,7 @@ class Listing:
         async for item in self._pages_from(count):
             yield item
 
-    async def _pages_from(self, count: int | None) -> AsyncIterator[ListingItem]:
+    async def _pages_from(self, count: int | None) -> AsyncGenerator[ListingItem, None]:
         offset = 1
         while True:
             self._refill()
