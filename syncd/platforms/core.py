@@ -1,8 +1,9 @@
 """The wire core every connector holds (by composition, not inheritance): the store's name,
-its HTTP client, the secrets scrubbed from messages, the money parsers, the mapping of a
-non-success answer to a typed error (the platform's own fault message extracted by a
-function it gives), JSON answers, and the bookkeeping of a listing pass
-(:class:`~syncd.platforms.pager.Pager`). A connector keeps only what its platform does."""
+its HTTP client, the secrets scrubbed from messages, the money parsers and people values its
+records share, the mapping of a non-success answer to a typed error (the platform's own
+fault message read by a function it gives), JSON answers, and the bookkeeping of a listing
+pass (:class:`~syncd.platforms.pager.Pager`). A connector exposes the core's ``store``,
+``stats``, ``page_size`` and ``aclose`` as its own and keeps only what its platform does."""
 
 from __future__ import annotations
 

@@ -3,13 +3,14 @@ companion), neutral status in and out, create bodies, faults."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
 from syncd.model import ListingPage, NewCertificate, RecordProblem, RemoteCertificate, Status
 from syncd.money import parse_money
 from syncd.platforms import _wire
-from syncd.platforms.core import Problem, WireCore, read_records
+from syncd.platforms.core import WireCore, read_records
 
 _ACTIVE = frozenset({"issued", "partially_redeemed", "redeemed"})
 # Every known status word, as one shared string that listed records keep (not a copy each).
@@ -91,18 +92,15 @@ class Records:
 
     def page(self, start: int, raws: list[Any]) -> ListingPage:
         """The listed page at ``start``: its records and problems."""
-        problem = self._problem_at(start)
+        problem = functools.partial(self._problem, start)
         records, problems = read_records(raws, self.parse, problem)
         return ListingPage(tuple(records), tuple(problems))
 
-    def _problem_at(self, start: int) -> Problem:
-        def problem(raw: Any, index: int, err: Exception) -> RecordProblem:
-            key = raw.get("merchant_id") if isinstance(raw, dict) else None
-            label = key if isinstance(key, str) else f"item {start + index}"
-            code, masked = _shown_codes(raw)
-            return RecordProblem(self._store, label, str(err), code=code, masked_code=masked)
-
-        return problem
+    def _problem(self, start: int, raw: Any, index: int, err: Exception) -> RecordProblem:
+        key = raw.get("merchant_id") if isinstance(raw, dict) else None
+        label = key if isinstance(key, str) else f"item {start + index}"
+        code, masked = _shown_codes(raw)
+        return RecordProblem(self._store, label, str(err), code=code, masked_code=masked)
 
     def parse(self, raw: Any, code: str | None = None) -> RemoteCertificate:
         """One record (``code``: its plain code when known); a bad one raises ValueError
