@@ -1,5 +1,7 @@
 """The HTTP layer every connector shares: one session per store, timeouts, a concurrency
-and request-rate ceiling, retries, a header-driven rate limiter, and request counting.
+and request-rate ceiling, retries, a header-driven rate limiter, and request counting. The
+waits themselves are :mod:`syncd.platforms.rate_limit`; the plain data (options, counters,
+answers) :mod:`syncd.platforms.http_types`; both are importable from here.
 
 Retries are a small loop of our own rather than ``stamina``/``tenacity`` because the
 decision needs things those libraries keep at arm's length: the *response* (a 429 or 5xx
@@ -30,15 +32,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
-import json
 import random
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -46,28 +43,22 @@ import structlog
 from yarl import URL
 
 from syncd.errors import RateLimited, Redirected, ResponseTooLarge, Transient
+from syncd.platforms.http_types import DEFAULT_RATE_LIMIT_RESERVE as DEFAULT_RATE_LIMIT_RESERVE
+from syncd.platforms.http_types import MAX_SERVER_WAIT as MAX_SERVER_WAIT
+from syncd.platforms.http_types import HttpOptions as HttpOptions
+from syncd.platforms.http_types import HttpStats as HttpStats
+from syncd.platforms.http_types import Response as Response
+from syncd.platforms.rate_limit import Clock as Clock
+from syncd.platforms.rate_limit import HeaderRateLimiter as HeaderRateLimiter
+from syncd.platforms.rate_limit import RateCeiling as RateCeiling
+from syncd.platforms.rate_limit import header_float as header_float
+from syncd.platforms.rate_limit import server_wait as server_wait
 
-Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
 log = structlog.get_logger()
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-# Answer headers worth keeping for a report (``syncd preflight``): none carries a credential.
-SEEN_HEADERS = (
-    "Date",
-    "Retry-After",
-    "X-Retry-After",
-    "X-Rate-Limit-Requests-Left",
-    "X-Rate-Limit-Requests-Quota",
-    "X-Rate-Limit-Time-Window-Ms",
-    "X-Rate-Limit-Time-Reset-Ms",
-)
-# The share of a header-announced quota left to the store's other apps (HeaderRateLimiter).
-DEFAULT_RATE_LIMIT_RESERVE = 0.1
-DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
-# No server-given wait is honoured beyond this (BigCommerce's windows are 30 s).
-MAX_SERVER_WAIT = 60.0
 # The least wait after a 429 that names none (no rate-limit headers, no Retry-After).
 THROTTLED_BACKOFF = 1.0
 _CHUNK = 64 * 1024
@@ -91,210 +82,6 @@ def time_left() -> float | None:
     """Seconds until the cycle deadline (never negative); None outside a cycle."""
     deadline = _deadline.get()
     return None if deadline is None else max(0.0, deadline - time.monotonic())
-
-
-@dataclass(frozen=True, slots=True)
-class HttpOptions:
-    """Per-store HTTP limits (from the store's config)."""
-
-    timeout: float = 30.0  # total seconds per request: connect, headers and whole body
-    connect_timeout: float | None = None  # None: min(timeout, 10)
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # a larger answer is refused
-    max_server_wait: float = MAX_SERVER_WAIT  # cap on Retry-After and rate-limit resets
-    max_concurrency: int = 4
-    max_requests_per_second: float | None = None  # the configured ceiling
-    max_attempts: int = 5
-    max_retry_time: float = 60.0  # total seconds one logical request may take with retries
-    backoff_base: float = 0.25
-    backoff_cap: float = 10.0
-    rate_limit_reserve: float = DEFAULT_RATE_LIMIT_RESERVE  # see HeaderRateLimiter
-
-
-@dataclass(slots=True)
-class HttpStats:
-    """What one store's HTTP traffic looked like (for metrics and tests)."""
-
-    requests: int = 0
-    by_status: Counter[str] = field(default_factory=Counter)  # "200", "429", "error"
-    retries: int = 0
-    rate_limit_wait_s: float = 0.0
-    # The last value answered of each of SEEN_HEADERS (only those: others may carry cookies).
-    headers: dict[str, str] = field(default_factory=dict)
-
-    def note_headers(self, headers: Mapping[str, str]) -> None:
-        for name in SEEN_HEADERS:
-            value = headers.get(name)
-            if value is not None:
-                self.headers[name] = value
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "requests": self.requests,
-            "by_status": dict(self.by_status),
-            "retries": self.retries,
-            "rate_limit_wait_s": round(self.rate_limit_wait_s, 6),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Response:
-    """A complete answer: status, headers and the whole body."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        """The body parsed as JSON; raises ``ValueError`` when it is not JSON."""
-        return json.loads(self.body)
-
-    def text(self, limit: int = 300) -> str:
-        return self.body[:limit].decode("utf-8", "replace")
-
-
-def header_float(headers: Mapping[str, str], name: str) -> float | None:
-    """A numeric header (names are case-insensitive on the wire), None if absent/bad."""
-    raw = headers.get(name)
-    if raw is None:
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        return None
-
-
-def server_wait(response: Response, cap: float = MAX_SERVER_WAIT) -> float | None:
-    """Seconds the server asked us to wait, if it said (BigCommerce's reset, Retry-After or
-    X-Retry-After), at most ``cap`` and at most the window the answer itself states."""
-    headers = response.headers
-    reset_ms = header_float(headers, "X-Rate-Limit-Time-Reset-Ms")
-    if reset_ms is not None:
-        window_ms = header_float(headers, "X-Rate-Limit-Time-Window-Ms")
-        if window_ms is not None and window_ms > 0:
-            cap = min(cap, window_ms / 1000)
-        return min(max(reset_ms, 0.0) / 1000, cap)
-    retry_after = _retry_after(headers, "Retry-After")
-    if retry_after is None:
-        retry_after = _retry_after(headers, "X-Retry-After")
-    return None if retry_after is None else min(max(retry_after, 0.0), cap)
-
-
-def _retry_after(headers: Mapping[str, str], name: str) -> float | None:
-    """A ``Retry-After``-style header: seconds, or an HTTP date (seconds from now)."""
-    seconds = header_float(headers, name)
-    if seconds is not None or name not in headers:
-        return seconds
-    try:
-        when = email.utils.parsedate_to_datetime(headers[name])
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return (when - datetime.now(UTC)).total_seconds()
-
-
-class RateCeiling:
-    """At most ``rate`` request starts per second, spaced evenly (slots are reserved
-    before sleeping so concurrent callers never share a slot)."""
-
-    def __init__(self, rate: float | None, clock: Clock) -> None:
-        self._interval = 0.0 if not rate else 1.0 / rate
-        self._clock = clock
-        self._next = 0.0
-
-    def reserve(self) -> float:
-        """Reserve the next slot; returns how long to wait for it."""
-        if not self._interval:
-            return 0.0
-        now = self._clock()
-        slot = max(now, self._next)
-        self._next = slot + self._interval
-        return slot - now
-
-
-class HeaderRateLimiter:
-    """Spends a platform's quota from its ``X-Rate-Limit-*`` headers (BigCommerce).
-
-    After each answer we know the requests left in the window and the time to its reset.
-    While more than a *reserve* is left, requests go out at once: a cycle that needs fewer
-    requests than the quota is never slowed down. The reserve (``reserve`` x the window's
-    quota, from ``X-Rate-Limit-Requests-Quota``, else the largest ``left`` seen + 1) is
-    left for the merchant's other apps, which share the store's quota: once at or below
-    it, the units left are spread evenly over what remains of the window (each start
-    ``time_to_reset / requests_left`` after the previous one), and with nothing left we
-    wait for the reset.
-
-    Every request counts against the quota locally when it is reserved, so concurrent
-    callers do not all spend the same unit. Within a window an answer can only lower that
-    count (another app spent some): the server has not yet seen the requests still in
-    flight or waiting for their slot, so its ``left`` is too high by those. A new window
-    (its reset passed, or the reset moved on by more than half a window) takes the
-    answer's count, less the requests sent since the reset that are still unanswered.
-    """
-
-    def __init__(
-        self,
-        clock: Clock,
-        reserve: float = DEFAULT_RATE_LIMIT_RESERVE,
-        max_wait: float = MAX_SERVER_WAIT,
-    ) -> None:
-        if not 0 <= reserve < 1:
-            raise ValueError(f"rate limit reserve must be >= 0 and < 1, got {reserve!r}")
-        self._clock = clock
-        self._reserve = reserve
-        self._max_wait = max_wait  # no reset is believed further away than this
-        self._quota = 0.0  # the window's size in requests, once known
-        self._window_s = 0.0  # ... and in seconds
-        self._left: float | None = None
-        self._window_end = 0.0
-        self._next = 0.0
-        self._blind = 0  # requests sent since the last known window ended
-
-    def update(self, headers: Mapping[str, str]) -> None:
-        left = header_float(headers, "X-Rate-Limit-Requests-Left")
-        reset_ms = header_float(headers, "X-Rate-Limit-Time-Reset-Ms")
-        if left is None or reset_ms is None:
-            return
-        quota = header_float(headers, "X-Rate-Limit-Requests-Quota")
-        window_ms = header_float(headers, "X-Rate-Limit-Time-Window-Ms")
-        cap = self._max_wait
-        if window_ms is not None and window_ms > 0:
-            cap = min(cap, window_ms / 1000)
-        reset = min(max(reset_ms, 0.0) / 1000, cap)
-        self._quota = quota if quota is not None else max(self._quota, left + 1)
-        window = cap if window_ms is not None and window_ms > 0 else max(self._window_s, reset)
-        self._window_s = window
-        now = self._clock()
-        end = now + reset
-        if self._left is None or now >= self._window_end or end > self._new_window_after():
-            # this answer's request is one of the blind ones, and the server counted it
-            self._left = left - max(self._blind - 1, 0)
-            self._blind = 0
-        else:
-            self._left = min(self._left, left)
-        self._window_end = end
-
-    def _new_window_after(self) -> float:
-        """A reset later than this belongs to the next window, not to a slower answer."""
-        return self._window_end + self._window_s / 2
-
-    def reserve(self) -> float:
-        """Reserve the next start; returns how long to wait before sending."""
-        now = self._clock()
-        if self._left is None or now >= self._window_end:
-            self._blind += 1
-            return 0.0  # nothing known, or the window has reset: no reason to wait
-        if self._left <= 0:
-            self._blind += 1  # it will go out in the next window, before we know it
-            return self._window_end - now
-        if self._left > self._reserve * self._quota:
-            slot = now  # burst: the quota allows it and the reserve stays untouched
-        else:
-            # pace: the units left split what remains of the window evenly from this slot
-            slot = max(now, self._next)
-            self._next = slot + max(self._window_end - slot, 0.0) / self._left
-        self._left -= 1
-        return slot - now
 
 
 async def _real_sleep(seconds: float) -> None:
@@ -370,6 +157,7 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
     ) -> Response:
         """Send with retries; returns the final answer, raises Transient if none came."""
+        sent = {"params": params, "json": json_body, "data": data, "headers": headers}
         started = self._clock()
         attempt = 0
         while True:
@@ -377,7 +165,7 @@ class HttpClient:
             failure: str | None = None
             response: Response | None = None
             try:
-                response = await self._send(method, url, params, json_body, data, headers)
+                response = await self._send(method, url, sent)
             except (TimeoutError, aiohttp.ClientError) as err:
                 failure = _describe(err)
                 retryable = idempotent or isinstance(err, aiohttp.ClientConnectorError)
@@ -454,24 +242,16 @@ class HttpClient:
         delay = ceiling * (0.5 + self._rng.random() / 2)
         return max(delay, base) if response is not None and response.status == 429 else delay
 
-    async def _send(
-        self,
-        method: str,
-        url: str,
-        params: Mapping[str, str] | None,
-        json_body: Any,
-        data: Any,
-        headers: Mapping[str, str] | None,
-    ) -> Response:
+    async def _send(self, method: str, url: str, sent: Mapping[str, Any]) -> Response:
+        """One attempt; ``sent``: the ``params``, ``json``, ``data`` and ``headers`` of the
+        aiohttp request."""
         session = self._session_for_loop()
         async with self._semaphore:
             await self._pace(method, url)
             self.stats.requests += 1
             try:
                 async with asyncio.timeout(self.options.timeout):
-                    answer = await self._exchange(
-                        session, method, url, params, json_body, data, headers
-                    )
+                    answer = await self._exchange(session, method, url, sent)
             except (TimeoutError, aiohttp.ClientError):
                 self.stats.by_status["error"] += 1
                 raise
@@ -491,25 +271,10 @@ class HttpClient:
         return answer
 
     async def _exchange(
-        self,
-        session: aiohttp.ClientSession,
-        method: str,
-        url: str,
-        params: Mapping[str, str] | None,
-        json_body: Any,
-        data: Any,
-        headers: Mapping[str, str] | None,
+        self, session: aiohttp.ClientSession, method: str, url: str, sent: Mapping[str, Any]
     ) -> Response:
         """One request and its whole answer, redirects NOT followed."""
-        async with session.request(
-            method,
-            url,
-            params=params,
-            json=json_body,
-            data=data,
-            headers=headers,
-            allow_redirects=False,
-        ) as resp:
+        async with session.request(method, url, allow_redirects=False, **sent) as resp:
             body = await self._read_body(method, url, resp)
             return Response(resp.status, resp.headers, body)
 

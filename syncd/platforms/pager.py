@@ -12,12 +12,23 @@ pages. The guard watches the pages of one listing and names the reason to stop:
 
 The listing then ends as incomplete (no deletion is inferred from it). Memory is one
 fingerprint per page, not per record.
+
+A :class:`Pager` is what each listing (3dcart, BigCommerce, SFCC) is given besides its own
+fetch and parse callables: the page size, the concurrency window, a fresh guard, and the
+tally its :class:`~syncd.model.ListingEnd` reports.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, Iterable, Sequence
 from typing import Any
+
+from syncd.model import ListingEnd
+from syncd.platforms import _wire
+from syncd.platforms.base import ListingItem
+from syncd.platforms.http_types import HttpStats
 
 DEFAULT_MAX_CERTIFICATES = 5_000_000
 SLACK_PAGES = 2
@@ -70,6 +81,38 @@ class PageGuard:
             return f"page {self._pages} repeats an earlier page"
         self._seen.add(fingerprint)
         return None
+
+
+class Pager:
+    """One listing pass's bookkeeping: ``size`` records asked per page, at most ``window``
+    pages in flight, the :class:`PageGuard`, and the pages and requests it took."""
+
+    __slots__ = ("_started", "_stats", "guard", "pages", "size", "window")
+
+    def __init__(self, *, page_size: int, max_total: int, window: int, stats: HttpStats) -> None:
+        self.size = page_size
+        self.window = window
+        self.guard = PageGuard(page_size=page_size, max_total=max_total)
+        self.pages = 0  # pages handed out
+        self._stats = stats
+        self._started = stats.requests
+
+    def end(self, complete: bool, reason: str | None = None) -> ListingEnd:
+        """The listing's last item; ``reason`` is kept only when it is incomplete."""
+        requests = self._stats.requests - self._started
+        return ListingEnd(complete, None if complete else reason, self.pages, requests)
+
+    async def closing(
+        self, items: AsyncGenerator[ListingItem, None], inflight: Iterable[asyncio.Future[Any]]
+    ) -> AsyncGenerator[ListingItem, None]:
+        """``items``; then, however the pass ends (or is closed), ``items`` is closed and the
+        page requests still ``inflight`` (read when it ends) are cancelled."""
+        try:
+            async with contextlib.aclosing(items):
+                async for item in items:
+                    yield item
+        finally:
+            await _wire.cancel_all(list(inflight))
 
 
 def keys_of(records: Iterable[Any], field: str) -> list[str | int | None]:

@@ -18,12 +18,13 @@ the optional companion endpoint (docs/companion.md) and the Shop API code look-u
 
 Listing: ``start``/``count`` pages; the first answer's ``total`` gives every other start,
 so those pages are fetched concurrently. The listing ends when ``start + count >= total``
-(``ceil(N / 200)`` requests plus the token). A page with fewer records than asked while
-more exist was cut: the listing ends incomplete.
+(``ceil(N / 200)`` requests plus the token; :mod:`syncd.platforms.sfcc_listing`). A page
+with fewer records than asked while more exist was cut: the listing ends incomplete.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import random
 import time
@@ -35,7 +36,6 @@ from urllib.parse import quote
 from syncd.errors import (
     BadPayload,
     Conflict,
-    ConnectorError,
     NotFound,
     Rejected,
     Unsupported,
@@ -44,20 +44,17 @@ from syncd.limits import code_problem, remote_id_problem
 from syncd.model import (
     BalanceMode,
     Capabilities,
-    ListingPage,
     NewCertificate,
-    RecordProblem,
     RemoteCertificate,
     Status,
 )
 from syncd.money import normalise_currency, parse_money
-from syncd.platforms import _wire
 from syncd.platforms.base import ListingItem
+from syncd.platforms.core import RECORD_ERRORS, WireCore
 from syncd.platforms.http import (
     Clock,
     HttpClient,
     HttpOptions,
-    HttpStats,
     Response,
     Sleep,
     _real_sleep,
@@ -65,10 +62,10 @@ from syncd.platforms.http import (
 from syncd.platforms.pager import DEFAULT_MAX_CERTIFICATES
 from syncd.platforms.sfcc_auth import DEFAULT_MARGIN, TokenProvider
 from syncd.platforms.sfcc_documents import (
+    Records,
     create_body,
     fault_message,
     mask,
-    read_status,
     status_patch,
 )
 from syncd.platforms.sfcc_listing import Listing
@@ -101,17 +98,12 @@ class SfccConnector:
         sleep: Sleep = _real_sleep,
         rng: random.Random | None = None,
     ) -> None:
-        self._store = store
         host = base_url.rstrip("/")
         self._root = f"{host}{API_PATH}/sites/{quote(site_id, safe='')}/gift_certificates"
         self._shop_url = f"{host}/s/{quote(site_id, safe='')}{SHOP_PATH}"
         self._companion = companion_url.rstrip("/") if companion_url else None
         self._shop_client_id = shop_client_id
         self._currency = normalise_currency(currency) if currency else None
-        self._money = _wire.MoneyParsers()
-        self._people_memo = _wire.PeopleMemo()
-        self._page_size = min(page_size or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
-        self._max_certificates = max_certificates  # a count/total above it is not believed
         # merchant_id → plain code of certificates this process created or looked up;
         # OCAPI never shows codes, and a re-issue needs one (else the caller supplies it).
         self._codes: dict[str, str] = {}
@@ -134,13 +126,24 @@ class SfccConnector:
             clock=clock,
             margin=token_margin,
         )
+        self._core = core = WireCore(
+            store,
+            kind="SfccConnector",
+            url=self._root,
+            http=self.http,
+            fault=fault_message,
+            page_size=min(page_size or MAX_PAGE_SIZE, MAX_PAGE_SIZE),
+            max_total=max_certificates,
+            secrets=lambda: self.tokens.secrets,
+        )
+        self.store, self.stats, self.page_size = store, core.stats, core.page_size
+        self.aclose = core.aclose
+        records = Records(core, currency=self._currency)
+        self._parse = records.parse  # per listed record: the reader's own method, no layer
+        self._parse_page = records.page
 
     def __repr__(self) -> str:
-        return f"SfccConnector(store={self._store!r}, url={self._root!r})"
-
-    @property
-    def store(self) -> str:
-        return self._store
+        return repr(self._core)
 
     @property
     def capabilities(self) -> Capabilities:
@@ -157,19 +160,6 @@ class SfccConnector:
             holds_zero=False,
         )
 
-    @property
-    def page_size(self) -> int:
-        """The records asked for per listing page."""
-        return self._page_size
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
-
-    @property
-    def stats(self) -> HttpStats:
-        """This store's HTTP counters (requests by status, retries, rate-limit waits)."""
-        return self.http.stats
-
     # -- wire ---------------------------------------------------------------------------
 
     def _item_url(self, merchant_id: str) -> str:
@@ -177,25 +167,25 @@ class SfccConnector:
         ``..``, control characters) is refused, naming it."""
         problem = remote_id_problem(merchant_id)
         if problem is not None:
-            raise Rejected(self._store, f"refusing to address a certificate: {problem}")
+            raise Rejected(self.store, f"refusing to address a certificate: {problem}")
         return f"{self._root}/{quote(merchant_id, safe='')}"
 
     def _companion_url(self, code: str | None = None) -> str:
         if self._companion is None:
-            raise Unsupported(self._store, "no companion endpoint configured")
+            raise Unsupported(self.store, "no companion endpoint configured")
         if code is None:
             return f"{self._companion}/gift_certificates"
         problem = code_problem(code)
         if problem is not None:
-            raise Rejected(self._store, f"refusing to address a certificate: {problem}")
+            raise Rejected(self.store, f"refusing to address a certificate: {problem}")
         return f"{self._companion}/gift_certificates/{quote(code, safe='')}"
 
     def _reveal_url(self, merchant_id: str) -> str:
         if self._companion is None:
-            raise Unsupported(self._store, "no companion endpoint configured")
+            raise Unsupported(self.store, "no companion endpoint configured")
         problem = remote_id_problem(merchant_id)
         if problem is not None:
-            raise Rejected(self._store, f"refusing to address a certificate: {problem}")
+            raise Rejected(self.store, f"refusing to address a certificate: {problem}")
         quoted = quote(merchant_id, safe="")
         return f"{self._companion}/gift_certificates/by-merchant-id/{quoted}"
 
@@ -221,104 +211,37 @@ class SfccConnector:
             self.tokens.invalidate(token)
         raise AssertionError("unreachable")
 
-    def _error(self, response: Response, what: str) -> ConnectorError:
-        return _wire.status_error(
-            self._store, response, what, fault_message(response), self.tokens.secrets
-        )
-
     # -- listing ------------------------------------------------------------------------
 
     async def list_certificates(self) -> AsyncIterator[ListingItem]:
         """Every certificate; raises only AuthError (the store is unhealthy)."""
-        listing = Listing(self)
-        try:
-            async for item in listing.run():
+        listing = Listing(self._core.pager(), fetch=self._fetch_page, parse=self._parse_page)
+        async with contextlib.aclosing(listing.run()) as items:
+            async for item in items:
                 yield item
-        finally:
-            await listing.close()
 
     async def _fetch_page(self, start: int) -> tuple[int, list[Any], int]:
         """(start, records, total) of the page at ``start``."""
-        params = {"start": str(start), "count": str(self._page_size)}
+        params = {"start": str(start), "count": str(self.page_size)}
         response = await self._call("GET", self._root, idempotent=True, params=params)
         what = f"list certificates at start {start}"
         if response.status != 200:
-            raise self._error(response, what)
-        body = _wire.parse_json(self._store, response, what)
+            raise self._core.error(response, what)
+        body = self._core.json(response, what)
         data = body.get("data", []) if isinstance(body, dict) else None
         total = body.get("total") if isinstance(body, dict) else None
         if not isinstance(data, list) or isinstance(total, bool) or not isinstance(total, int):
-            raise BadPayload(self._store, f"{what}: no data/total in the answer")
+            raise BadPayload(self.store, f"{what}: no data/total in the answer")
         return start, data, total
-
-    def _parse_page(self, start: int, raws: list[Any]) -> ListingPage:
-        records: list[RemoteCertificate] = []
-        problems: list[RecordProblem] = []
-        for index, raw in enumerate(raws):
-            try:
-                records.append(self._parse(raw))
-            except (ValueError, TypeError, AttributeError, KeyError) as err:
-                key = raw.get("merchant_id") if isinstance(raw, dict) else None
-                label = key if isinstance(key, str) else f"item {start + index}"
-                code, masked = _shown_codes(raw)
-                problems.append(
-                    RecordProblem(self._store, label, str(err), code=code, masked_code=masked)
-                )
-        return ListingPage(tuple(records), tuple(problems))
-
-    def _parse(self, raw: Any, code: str | None = None) -> RemoteCertificate:
-        # Runs once per listed record (100k per cycle at 100k certificates): optional text
-        # fields are read inline as ``v if (v := get(key)) and isinstance(v, str) else None``
-        # (what _wire.optional_str does, without a call per field).
-        get = raw.get
-        merchant_id = get("merchant_id")
-        if not isinstance(merchant_id, str):
-            raise ValueError(f"merchant_id missing or not a string: {merchant_id!r}")
-        code = code or (v if (v := get("gift_certificate_code")) and isinstance(v, str) else None)
-        masked = v if (v := get("masked_gift_certificate_code")) and isinstance(v, str) else None
-        message = v if (v := get("message")) and isinstance(v, str) else None
-        _wire.check_keys(merchant_id, code, None, masked, message)
-        version = v if (v := get("_resource_state")) and isinstance(v, str) else None
-        if version is not None:
-            _wire.check_storable("_resource_state", version)
-        amount_doc, balance_doc = raw["amount"], raw["balance"]
-        currency = amount_doc.get("currency_mnemonic") or self._currency
-        if not isinstance(currency, str):
-            raise ValueError(f"amount has no currency_mnemonic: {amount_doc!r}")
-        money = self._money.money(currency)
-        amount = money.parse(amount_doc.get("value"))
-        balance = money.parse(balance_doc.get("value"))
-        status, word = read_status(raw)
-        return _wire.certificate(
-            self._store,
-            merchant_id,
-            code,
-            money.code,
-            amount,
-            balance,
-            status,
-            masked,
-            self._people_memo(
-                v if (v := get("recipient_name")) and isinstance(v, str) else None,
-                v if (v := get("recipient_email")) and isinstance(v, str) else None,
-                v if (v := get("sender_name")) and isinstance(v, str) else None,
-                None,
-            ),
-            message,
-            None,  # OCAPI has no expiry
-            _wire.utc_from_iso(get("creation_date")),
-            version,
-            word,
-        )
 
     def _parse_one(
         self, response: Response, what: str, code: str | None = None
     ) -> RemoteCertificate:
-        body = _wire.parse_json(self._store, response, what)
+        body = self._core.json(response, what)
         try:
             cert = self._parse(body, code)
-        except (ValueError, TypeError, AttributeError, KeyError) as err:
-            raise BadPayload(self._store, f"{what}: {err}") from err
+        except RECORD_ERRORS as err:
+            raise self._core.bad(what, err) from err
         if cert.version is not None:
             self._versions[cert.remote_id] = cert.version
         if cert.code is not None:
@@ -335,7 +258,7 @@ class SfccConnector:
             return None
         what = f"get certificate {remote_id!r}"
         if response.status != 200:
-            raise self._error(response, what)
+            raise self._core.error(response, what)
         return self._parse_one(response, what)
 
     async def find_by_code(self, code: str) -> RemoteCertificate | None:
@@ -346,11 +269,11 @@ class SfccConnector:
             if response.status == 404:
                 return None
             if response.status != 200:
-                raise self._error(response, "look up a code (companion)")
+                raise self._core.error(response, "look up a code (companion)")
             return self._parse_one(response, "look up a code (companion)", code)
         if self._shop_client_id is not None:
             return await self._shop_lookup(code)
-        raise Unsupported(self._store, "looking codes up needs a companion or shop_client_id")
+        raise Unsupported(self.store, "looking codes up needs a companion or shop_client_id")
 
     async def _shop_lookup(self, code: str) -> RemoteCertificate | None:
         """The Shop API look-up, authenticated as an application (OCAPI's
@@ -367,11 +290,11 @@ class SfccConnector:
         if response.status == 404:
             return None
         if response.status != 200:
-            raise self._error(response, "look up a code (Shop API)")
-        body = _wire.parse_json(self._store, response, "look up a code (Shop API)")
+            raise self._core.error(response, "look up a code (Shop API)")
+        body = self._core.json(response, "look up a code (Shop API)")
         merchant_id = body.get("merchant_id") if isinstance(body, dict) else None
         if not isinstance(merchant_id, str) or not merchant_id:
-            raise BadPayload(self._store, "look up a code (Shop API): no merchant_id")
+            raise BadPayload(self.store, "look up a code (Shop API): no merchant_id")
         found = await self.get_certificate(merchant_id)
         return None if found is None else dataclasses.replace(found, code=code)
 
@@ -383,26 +306,26 @@ class SfccConnector:
             return None
         what = f"reveal the code of {remote_id!r}"
         if response.status != 200:
-            raise self._error(response, what)
+            raise self._core.error(response, what)
         found = self._parse_one(response, what)
         if found.remote_id != remote_id or found.code is None:
-            raise BadPayload(self._store, f"{what}: the answer is another certificate")
+            raise BadPayload(self.store, f"{what}: the answer is another certificate")
         return found.code
 
     async def create_certificate(self, cert: NewCertificate) -> RemoteCertificate:
         """Through the companion only, with the balance as its amount (the Script API cannot
         set a balance); one POST, never retried blindly (409 = code taken or refused)."""
         if self._companion is None:
-            raise Unsupported(self._store, "SFCC cannot create a certificate with a given code")
+            raise Unsupported(self.store, "SFCC cannot create a certificate with a given code")
         currency = normalise_currency(cert.currency)
         if parse_money(cert.balance, currency) <= 0:
-            raise Rejected(self._store, f"{mask(cert.code)}: SFCC cannot create a balance of 0")
+            raise Rejected(self.store, f"{mask(cert.code)}: SFCC cannot create a balance of 0")
         body = create_body(dataclasses.replace(cert, amount=cert.balance), currency)
         url, params = self._companion_url(), self._site_params
         response = await self._call("POST", url, idempotent=False, params=params, body=body)
         what = f"create certificate {mask(cert.code)}"
         if response.status not in (200, 201):
-            raise self._error(response, what)
+            raise self._core.error(response, what)
         return self._parse_one(response, what, cert.code)
 
     async def update_certificate(
@@ -416,7 +339,7 @@ class SfccConnector:
         which the runner drives step by step."""
         if balance is not None:
             why = "SFCC changes a balance by re-issue (delete, then create), not in place"
-            raise Unsupported(self._store, why)
+            raise Unsupported(self.store, why)
         if status is not None:
             return await self._patch_status(current, status)
         return current
@@ -427,7 +350,7 @@ class SfccConnector:
             if version is None or attempt == 2:
                 fresh = await self.get_certificate(current.remote_id)
                 if fresh is None:
-                    raise NotFound(self._store, f"certificate {current.remote_id!r} not found")
+                    raise NotFound(self.store, f"certificate {current.remote_id!r} not found")
                 version, current = fresh.version, dataclasses.replace(fresh, code=current.code)
             body = {"_resource_state": version, **status_patch(current, status)}
             url = self._item_url(current.remote_id)
@@ -436,8 +359,8 @@ class SfccConnector:
             if response.status == 200:
                 return self._parse_one(response, what, current.code)
             if response.status != 409:
-                raise self._error(response, what)
-        raise Conflict(self._store, f"set status of {current.remote_id!r}: changed twice")
+                raise self._core.error(response, what)
+        raise Conflict(self.store, f"set status of {current.remote_id!r}: changed twice")
 
     async def delete_certificate(self, remote_id: str) -> None:
         """DELETE with the ``_resource_state`` of the last read (read now if there was none):
@@ -448,24 +371,13 @@ class SfccConnector:
         if version is None:
             current = await self.get_certificate(remote_id)
             if current is None:
-                raise NotFound(self._store, f"certificate {remote_id!r} not found")
+                raise NotFound(self.store, f"certificate {remote_id!r} not found")
             version = current.version
         headers = {} if version is None else {"x-dw-resource-state": version}
         response = await self._call("DELETE", url, idempotent=False, headers=headers)
         if response.status == 409:
-            raise Conflict(self._store, f"delete certificate {remote_id!r}: changed since read")
+            raise Conflict(self.store, f"delete certificate {remote_id!r}: changed since read")
         if response.status not in (200, 204):
-            raise self._error(response, f"delete certificate {remote_id!r}")
+            raise self._core.error(response, f"delete certificate {remote_id!r}")
         self._versions.pop(remote_id, None)
         self._codes.pop(remote_id, None)
-
-
-def _shown_codes(raw: Any) -> tuple[str | None, str | None]:
-    """The plain code (companion answers) and the masked code a record shows, if text."""
-    if not isinstance(raw, dict):
-        return None, None
-    plain, masked = raw.get("gift_certificate_code"), raw.get("masked_gift_certificate_code")
-    return (
-        plain if isinstance(plain, str) else None,
-        masked if isinstance(masked, str) else None,
-    )

@@ -19,23 +19,20 @@ actually received (a short page is re-read from where it stopped, never skipped)
 listing is complete on the platform's end answer (404 / "Offset amount exceeds…") or
 when the count is reached by a page that came back shorter than asked (two signals that
 agree); a store that shrank while listed ends incomplete. That makes a full listing
-``1 + ceil(N / page)`` requests. Without a usable count it pages sequentially to the 404.
+``1 + ceil(N / page)`` requests. Without a usable count it pages sequentially to the 404
+(:mod:`syncd.platforms.shift4shop_listing`; records: :mod:`syncd.platforms.shift4shop_documents`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
-from typing import Any
 from urllib.parse import quote
 
 from syncd.errors import (
-    BadPayload,
-    ConnectorError,
     NotFound,
     Rejected,
     Unsupported,
@@ -46,10 +43,7 @@ from syncd.model import (
     BalanceMode,
     Capabilities,
     CodeRule,
-    ListingNote,
-    ListingPage,
     NewCertificate,
-    RecordProblem,
     RemoteCertificate,
     Status,
     mask_code,
@@ -57,17 +51,20 @@ from syncd.model import (
 from syncd.money import format_money, normalise_currency, parse_money
 from syncd.platforms import _wire
 from syncd.platforms.base import ListingItem
+from syncd.platforms.core import WireCore
 from syncd.platforms.http import (
     Clock,
     HttpClient,
     HttpOptions,
-    HttpStats,
     Response,
     Sleep,
     _real_sleep,
 )
 from syncd.platforms.pager import DEFAULT_MAX_CERTIFICATES
-from syncd.platforms.shift4shop_dates import StoreDates, UnreadDate
+from syncd.platforms.shift4shop_dates import StoreDates
+from syncd.platforms.shift4shop_documents import BalanceWrite as BalanceWrite
+from syncd.platforms.shift4shop_documents import Records, answer_message, outcomes
+from syncd.platforms.shift4shop_documents import WriteOutcome as WriteOutcome
 from syncd.platforms.shift4shop_listing import Listing, Page, count_of, is_offset_exceeded
 from syncd.platforms.shift4shop_registries import Shift4ShopRegistries
 
@@ -83,24 +80,6 @@ PATH_CODES = CodeRule(
 # The maximum is undocumented; a production integration pages by 200 (another client by 100).
 # A store that serves fewer than asked is read correctly all the same (short pages re-read).
 DEFAULT_PAGE_SIZE = 200
-
-
-@dataclass(frozen=True, slots=True)
-class BalanceWrite:
-    """One element of a bulk balance update."""
-
-    code: str
-    balance: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class WriteOutcome:
-    """What the store answered for one record of a bulk write."""
-
-    code: str
-    ok: bool
-    status: int | None
-    message: str
 
 
 class Shift4ShopConnector:
@@ -124,16 +103,10 @@ class Shift4ShopConnector:
         sleep: Sleep = _real_sleep,
         rng: random.Random | None = None,
     ) -> None:
-        self._store = store
         self._root = base_url.rstrip("/") + API_PATH
         self._currency = normalise_currency(currency)
-        self._money = _wire.MoneyParsers()
-        self._store_money = self._money.money(self._currency)  # the store's one currency
         self._dates = StoreDates(store, timezone)  # zone-less dates are the store's local time
-        self._page_size = page_size or DEFAULT_PAGE_SIZE
-        self._max_certificates = max_certificates  # a count/total above it is not believed
         self._balance_write = BalanceMode.RECREATE if recreate else BalanceMode.IN_PLACE
-        self._secrets = (private_key, token)
         headers = {
             "SecureURL": secure_url,
             "PrivateKey": private_key,
@@ -143,15 +116,34 @@ class Shift4ShopConnector:
         self.http = HttpClient(
             store, options=options, headers=headers, clock=clock, sleep=sleep, rng=rng
         )
+        secrets = (private_key, token)
+        self._core = core = WireCore(
+            store,
+            kind="Shift4ShopConnector",
+            url=self._root,
+            http=self.http,
+            fault=answer_message,
+            page_size=page_size or DEFAULT_PAGE_SIZE,
+            max_total=max_certificates,
+            secrets=lambda: secrets,
+        )
+        self.store, self.stats, self.page_size = store, core.stats, core.page_size
+        self.aclose = core.aclose
+        money = core.money.money(self._currency)  # the store's one currency
+        records = Records(store, money=money, dates=self._dates)
+        self._parse = records.parse  # per listed record: the reader's own method, no layer
+        self._parse_page = records.page
         # Gift registries (seed 002, read-only): syncd.registries.source.registry_source.
-        self.registries = Shift4ShopRegistries(self)
+        self.registries = self.make_registries()
 
     def __repr__(self) -> str:
-        return f"Shift4ShopConnector(store={self._store!r}, url={self._root!r})"
+        return repr(self._core)
 
-    @property
-    def store(self) -> str:
-        return self._store
+    def make_registries(self, page_size: int | None = None) -> Shift4ShopRegistries:
+        """A reader of this store's gift registries (``page_size``: its default if None)."""
+        return Shift4ShopRegistries(
+            self._core, root=self._root, currency=self._currency, page_size=page_size
+        )
 
     @property
     def capabilities(self) -> Capabilities:
@@ -167,19 +159,6 @@ class Shift4ShopConnector:
             case_insensitive_codes=True,  # SQL Server look-ups, probably: the safe guess
         )
 
-    @property
-    def page_size(self) -> int:
-        """The records asked for per listing page."""
-        return self._page_size
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
-
-    @property
-    def stats(self) -> HttpStats:
-        """This store's HTTP counters (requests by status, retries, rate-limit waits)."""
-        return self.http.stats
-
     # -- wire ---------------------------------------------------------------------------
 
     def _url(self, code: str | None = None) -> str:
@@ -192,21 +171,18 @@ class Shift4ShopConnector:
         if problem is None and (refused := PATH_CODES.problem(code)) is not None:
             problem = f"{mask_code(code)}: {refused}"
         if problem is not None:
-            raise Rejected(self._store, f"refusing to address a certificate: {problem}")
+            raise Rejected(self.store, f"refusing to address a certificate: {problem}")
         return f"{self._root}/GiftCertificates/{quote(code, safe='')}"
-
-    def _error(self, response: Response, what: str) -> ConnectorError:
-        return _wire.status_error(
-            self._store, response, what, _answer_message(response), self._secrets
-        )
 
     # -- listing ------------------------------------------------------------------------
 
     async def list_certificates(self) -> AsyncIterator[ListingItem]:
         """Every certificate; raises only AuthError (the store is unhealthy)."""
-        listing = Listing(self)
-        async for item in listing.run():
-            yield item
+        pager = self._core.pager()
+        listing = Listing(pager, count=self._count, fetch=self._fetch_page, parse=self._parse_page)
+        async with contextlib.aclosing(listing.run()) as items:
+            async for item in items:
+                yield item
 
     async def _count(self) -> int | None:
         """How many certificates the store holds (``countonly``), None if it won't say."""
@@ -216,7 +192,7 @@ class Shift4ShopConnector:
         if response.status == 404:
             return 0
         if response.status in (401, 403) or response.status == 429 or response.status >= 500:
-            raise self._error(response, "count certificates")
+            raise self._core.error(response, "count certificates")
         if response.status != 200:
             return None  # the store will not count: page sequentially to the end answer
         try:
@@ -231,56 +207,8 @@ class Shift4ShopConnector:
             return Page(offset, limit, None)
         what = f"list certificates at offset {offset}"
         if response.status != 200:
-            raise self._error(response, what)
-        body = _wire.parse_json(self._store, response, what)
-        if not isinstance(body, list):
-            raise BadPayload(self._store, f"{what}: expected an array, got {type(body).__name__}")
-        return Page(offset, limit, body)
-
-    def _parse_page(self, page: Page) -> ListingPage:
-        records: list[RemoteCertificate] = []
-        problems: list[RecordProblem] = []
-        notes: dict[ListingNote, None] = {}
-        for index, raw in enumerate(page.records or ()):
-            try:
-                records.append(self._parse(raw, seen=notes))
-            except (ValueError, TypeError, AttributeError) as err:
-                key, is_code = _record_key(raw, f"offset {page.offset + index}")
-                code = key if is_code else None
-                problems.append(RecordProblem(self._store, key, str(err), is_code, code=code))
-        return ListingPage(tuple(records), tuple(problems), tuple(notes))
-
-    def _created(self, raw: object, notes: dict[ListingNote, None] | None) -> datetime | None:
-        """``DateCreated``; one that cannot be read costs the date, not the record."""
-        try:
-            return self._dates.read(raw)
-        except UnreadDate as err:
-            if notes is not None:
-                notes[self._dates.note(err)] = None
-            return None
-
-    def _parse(self, raw: Any, seen: dict[ListingNote, None] | None = None) -> RemoteCertificate:
-        """One record; ``seen`` collects the listing's notes (a date it could not read)."""
-        code = _wire.required_str(raw, "CertificateCode")
-        notes = v if (v := raw.get("Notes")) and isinstance(v, str) else None  # optional_str
-        _wire.check_keys(code, code, None, None, notes)  # the code is the remote id
-        money = self._store_money
-        return _wire.certificate(
-            self._store,
-            code,
-            code,
-            money.code,
-            money.parse(raw.get("Amount")),
-            money.parse(raw.get("Balance")),
-            Status.ACTIVE,  # 3dcart has no status (capabilities say so)
-            None,  # codes are shown in full
-            _wire.NO_PEOPLE,
-            notes,
-            None,  # no expiry
-            self._created(raw.get("DateCreated"), seen),
-            None,  # no concurrency token
-            None,  # no status of its own
-        )
+            raise self._core.error(response, what)
+        return Page(offset, limit, self._core.json_list(response, what))
 
     # -- single records -----------------------------------------------------------------
 
@@ -290,14 +218,14 @@ class Shift4ShopConnector:
             return None
         what = f"get certificate {remote_id!r}"
         if response.status != 200:
-            raise self._error(response, what)
-        body = _wire.parse_json(self._store, response, what)
+            raise self._core.error(response, what)
+        body = self._core.json(response, what)
         if isinstance(body, list):  # some versions wrap the one record in an array
             body = body[0] if len(body) == 1 else None
         try:
             return self._parse(body)
         except (ValueError, TypeError, AttributeError) as err:
-            raise BadPayload(self._store, f"{what}: {err}") from err
+            raise self._core.bad(what, err) from err
 
     async def find_by_code(self, code: str) -> RemoteCertificate | None:
         """The certificate of exactly ``code``: a store that looks codes up ignoring case
@@ -319,7 +247,7 @@ class Shift4ShopConnector:
             return await self._set_balance(cert.code, cert.balance)
         created = await self.get_certificate(cert.code)
         if created is None:
-            raise NotFound(self._store, f"certificate {cert.code!r} missing right after create")
+            raise NotFound(self.store, f"certificate {cert.code!r} missing right after create")
         return created
 
     async def update_certificate(
@@ -330,7 +258,7 @@ class Shift4ShopConnector:
         status: Status | None = None,
     ) -> RemoteCertificate:
         if status is not None:
-            raise Unsupported(self._store, f"3dcart has no status (asked {status.value!r})")
+            raise Unsupported(self.store, f"3dcart has no status (asked {status.value!r})")
         if balance is None:
             return current
         return await self._set_balance(current.remote_id, balance)
@@ -346,21 +274,21 @@ class Shift4ShopConnector:
         ]
         response = await self.http.request("PUT", self._url(), idempotent=False, json_body=body)
         if response.status in (401, 403) or response.status >= 500 or response.status == 429:
-            raise self._error(response, f"update {len(writes)} certificate(s)")
-        return _outcomes(writes, response)
+            raise self._core.error(response, f"update {len(writes)} certificate(s)")
+        return outcomes(writes, response)
 
     async def _set_balance(self, code: str, balance: Decimal) -> RemoteCertificate:
         wanted = self._quantize(balance)
         [outcome] = await self.update_balances([BalanceWrite(code, wanted)])
         if not outcome.ok:
             cls = NotFound if outcome.status == 404 else Rejected
-            raise cls(self._store, f"balance of {code!r}: {outcome.message}")
+            raise cls(self.store, f"balance of {code!r}: {outcome.message}")
         seen = await self.get_certificate(code)
         if seen is None:
-            raise NotFound(self._store, f"certificate {code!r} vanished after a balance write")
+            raise NotFound(self.store, f"certificate {code!r} vanished after a balance write")
         if seen.balance != wanted:
             raise WriteNotApplied(
-                self._store,
+                self.store,
                 f"balance of {code!r}: wrote {format_money(wanted, self._currency)}, "
                 f"read back {format_money(seen.balance, self._currency)}",
             )
@@ -379,60 +307,12 @@ class Shift4ShopConnector:
 
     def _check_currency(self, currency: str) -> None:
         if normalise_currency(currency) != self._currency:
-            raise Rejected(self._store, f"store sells in {self._currency} only, not {currency!r}")
+            raise Rejected(self.store, f"store sells in {self._currency} only, not {currency!r}")
 
     def _check_write(self, response: Response, what: str, code: str) -> None:
         """A write answer: the HTTP status, then the record's own ``Status``."""
         if not 200 <= response.status < 300:
-            raise self._error(response, what)
-        outcomes = _outcomes([BalanceWrite(code, Decimal(0))], response)
-        if outcomes and not outcomes[0].ok:
-            raise Rejected(self._store, f"{what}: {outcomes[0].message}")
-
-
-def _answer_message(response: Response) -> str:
-    """The ``Message`` of a 3dcart answer array, else the start of the body."""
-    try:
-        body = _wire.json_of(response)
-    except ValueError:
-        return response.text(200)
-    if isinstance(body, list) and body and isinstance(body[0], dict):
-        return str(body[0].get("Message", ""))
-    return response.text(200)
-
-
-def _outcomes(writes: Sequence[BalanceWrite], response: Response) -> list[WriteOutcome]:
-    """Pair each write with its answer element: by code when the answer names it, else by
-    position; a write the answer does not mention failed."""
-    try:
-        body = _wire.json_of(response)
-    except ValueError:
-        body = None
-    elements = [e for e in body if isinstance(e, dict)] if isinstance(body, list) else []
-    by_code = {str(e.get("Value")): e for e in elements}
-    outcomes = []
-    for index, write in enumerate(writes):
-        element = by_code.get(write.code)
-        if element is None and len(elements) == len(writes):
-            element = elements[index]
-        outcomes.append(_outcome(write.code, element, response.status))
-    return outcomes
-
-
-def _outcome(code: str, element: dict[str, Any] | None, http_status: int) -> WriteOutcome:
-    if element is None:  # only an answer without any body (204) vouches for the record
-        ok = http_status == 204
-        return WriteOutcome(code, ok, http_status, "" if ok else "no answer for this record")
-    try:
-        status: int | None = int(str(element.get("Status", "")))
-    except ValueError:
-        status = None
-    ok = status is not None and 200 <= status < 300
-    return WriteOutcome(code, ok, status, str(element.get("Message", "")))
-
-
-def _record_key(raw: Any, fallback: str) -> tuple[str, bool]:
-    """What names a record in a problem, and whether that is its (plain) code."""
-    if isinstance(raw, dict) and isinstance(raw.get("CertificateCode"), str):
-        return str(raw["CertificateCode"]), True
-    return fallback, False
+            raise self._core.error(response, what)
+        answered = outcomes([BalanceWrite(code, Decimal(0))], response)
+        if answered and not answered[0].ok:
+            raise Rejected(self.store, f"{what}: {answered[0].message}")

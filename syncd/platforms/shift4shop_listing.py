@@ -2,7 +2,7 @@
 
 See :mod:`syncd.platforms.shift4shop` for the end rules; the offset always advances by the
 records actually received, so a short page is re-read from where it stopped. The planned
-offsets are produced lazily (a count is only a claim), and a
+offsets are produced lazily (a count is only a claim), and the pager's
 :class:`~syncd.platforms.pager.PageGuard` ends the listing as incomplete when the count
 passes the ceiling, a page repeats an earlier one, or the records go past the count.
 """
@@ -10,19 +10,16 @@ passes the ceiling, a page repeats an earlier one, or the records go past the co
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from syncd.errors import AuthError, ConnectorError
-from syncd.model import ListingEnd
+from syncd.model import ListingPage
 from syncd.platforms import _wire
 from syncd.platforms.base import ListingItem
 from syncd.platforms.http import Response
-from syncd.platforms.pager import PageGuard, keys_of
-
-if TYPE_CHECKING:
-    from syncd.platforms.shift4shop import Shift4ShopConnector
+from syncd.platforms.pager import Pager, keys_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,29 +29,31 @@ class Page:
     records: list[Any] | None = None  # None: the end answer (404 / offset exceeds)
 
 
+Count = Callable[[], Awaitable[int | None]]  # how many records the store says it holds
+FetchPage = Callable[[int, int], Awaitable[Page]]  # (offset, limit)
+ParsePage = Callable[[Page], ListingPage]
+
+
 class Listing:
     """One pass over the store's certificates (see the module docstring)."""
 
-    def __init__(self, connector: Shift4ShopConnector) -> None:
-        self._c = connector
-        self._size = connector._page_size
-        self._window = max(1, connector.http.options.max_concurrency) * 2
+    def __init__(self, pager: Pager, *, count: Count, fetch: FetchPage, parse: ParsePage) -> None:
+        self._pager = pager
+        self._count = count
+        self._fetch = fetch
+        self._parse = parse
+        self._size = pager.size
         self._planned: Iterator[int] = iter(())
         self._tasks: dict[int, asyncio.Task[Page]] = {}
-        self._pages = 0
-        self._guard = PageGuard(page_size=self._size, max_total=connector._max_certificates)
-        self._start_requests = connector.http.stats.requests
+        self._guard = pager.guard
+        self._end = pager.end
 
-    async def run(self) -> AsyncIterator[ListingItem]:
-        try:
-            async for item in self._run():
-                yield item
-        finally:
-            await _wire.cancel_all(list(self._tasks.values()))
+    def run(self) -> AsyncGenerator[ListingItem, None]:
+        return self._pager.closing(self._run(), self._tasks.values())
 
-    async def _run(self) -> AsyncIterator[ListingItem]:
+    async def _run(self) -> AsyncGenerator[ListingItem, None]:
         try:
-            count = await self._c._count()
+            count = await self._count()
         except AuthError:
             raise
         except ConnectorError as err:
@@ -72,7 +71,7 @@ class Listing:
         async for item in self._pages_from(count):
             yield item
 
-    async def _pages_from(self, count: int | None) -> AsyncIterator[ListingItem]:
+    async def _pages_from(self, count: int | None) -> AsyncGenerator[ListingItem, None]:
         offset = 1
         while True:
             self._refill()
@@ -91,8 +90,8 @@ class Listing:
             if stop is not None:  # a store ignoring `offset` would otherwise never end
                 yield self._end(False, f"at offset {offset}: {stop}")
                 return
-            self._pages += 1
-            yield self._c._parse_page(page)
+            self._pager.pages += 1
+            yield self._parse(page)
             received = len(page.records)
             offset += received
             counted = count is not None and offset > count
@@ -110,18 +109,14 @@ class Listing:
         # A gap left by a short page: read exactly up to the next prefetched offset.
         ahead = [o for o in self._tasks if o > offset]
         limit = min(self._size, min(ahead) - offset) if ahead else self._size
-        return await self._c._fetch_page(offset, limit)
+        return await self._fetch(offset, limit)
 
     def _refill(self) -> None:
-        while len(self._tasks) < self._window:
+        while len(self._tasks) < self._pager.window:
             offset = next(self._planned, None)
             if offset is None:
                 return
-            self._tasks[offset] = asyncio.ensure_future(self._c._fetch_page(offset, self._size))
-
-    def _end(self, complete: bool, reason: str | None = None) -> ListingEnd:
-        requests = self._c.http.stats.requests - self._start_requests
-        return ListingEnd(complete, None if complete else reason, self._pages, requests)
+            self._tasks[offset] = asyncio.ensure_future(self._fetch(offset, self._size))
 
 
 def count_of(body: Any) -> int | None:

@@ -23,12 +23,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from syncd.errors import AuthError, BadPayload, ConnectorError, UnsafeOperation
 from syncd.model import ListingEnd, RecordProblem
 from syncd.platforms import _wire
+from syncd.platforms.core import WireCore
 from syncd.platforms.shift4shop_listing import count_of, is_offset_exceeded
 from syncd.registries.model import (
     NO_ADDRESS,
@@ -39,9 +40,6 @@ from syncd.registries.model import (
     RemoteRegistry,
 )
 from syncd.registries.source import READ_ONLY, RegistryCapabilities
-
-if TYPE_CHECKING:
-    from syncd.platforms.shift4shop import Shift4ShopConnector
 
 MAX_PAGE_SIZE = 300  # as for certificates: undocumented upstream, what the sandbox serves
 DEFAULT_PAGE_SIZE = 100  # registries carry their items inline: keep pages moderate
@@ -62,19 +60,23 @@ _ADDRESS_KEYS = {
 
 
 class Shift4ShopRegistries:
-    """The registries of one 3dcart store, read through its connector's HTTP client."""
+    """The registries of one 3dcart store, read through its connector's wire core (``root``:
+    the API root, ``currency``: the store's one currency)."""
 
-    def __init__(self, connector: Shift4ShopConnector, page_size: int | None = None) -> None:
-        self._c = connector
+    def __init__(
+        self, core: WireCore, *, root: str, currency: str, page_size: int | None = None
+    ) -> None:
+        self._core = core
+        self._currency = currency
         self._size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-        self._root = connector._root + "/GiftRegistries"
+        self._root = root + "/GiftRegistries"
 
     def __repr__(self) -> str:
         return f"Shift4ShopRegistries(store={self.store!r})"
 
     @property
     def store(self) -> str:
-        return self._c.store
+        return self._core.store
 
     @property
     def registry_capabilities(self) -> RegistryCapabilities:
@@ -84,11 +86,11 @@ class Shift4ShopRegistries:
 
     async def list_registries(self) -> AsyncIterator[RegistryListingItem]:
         """Every registry with every item (see the module docstring); raises only AuthError."""
-        start = self._c.http.stats.requests
+        start = self._core.http.stats.requests
         pages = 0
 
         def end(complete: bool, reason: str | None = None) -> ListingEnd:
-            requests = self._c.http.stats.requests - start
+            requests = self._core.http.stats.requests - start
             return ListingEnd(complete, None if complete else reason, pages, requests)
 
         try:
@@ -128,13 +130,13 @@ class Shift4ShopRegistries:
                 return
 
     async def _count(self) -> int | None:
-        response = await self._c.http.request(
+        response = await self._core.http.request(
             "GET", self._root, idempotent=True, params={"countonly": "1"}
         )
         if response.status == 404:
             return 0
         if response.status in (401, 403, 429) or response.status >= 500:
-            raise self._c._error(response, "count gift registries")
+            raise self._core.error(response, "count gift registries")
         if response.status != 200:
             return None  # the store will not count: page to the end answer
         try:
@@ -148,11 +150,11 @@ class Shift4ShopRegistries:
 
     async def _get_list(self, url: str, params: dict[str, str], what: str) -> list[Any] | None:
         """One page: its records, or None for the end answer (404 / offset exceeds)."""
-        response = await self._c.http.request("GET", url, idempotent=True, params=params)
+        response = await self._core.http.request("GET", url, idempotent=True, params=params)
         if response.status == 404 or is_offset_exceeded(response):
             return None
         if response.status != 200:
-            raise self._c._error(response, what)
+            raise self._core.error(response, what)
         body = _wire.parse_json(self.store, response, what)
         if not isinstance(body, list):
             raise BadPayload(self.store, f"{what}: expected an array, got {type(body).__name__}")
@@ -216,11 +218,11 @@ class Shift4ShopRegistries:
 
     async def get_registry(self, remote_id: str) -> RemoteRegistry | None:
         what = f"get gift registry {remote_id!r}"
-        response = await self._c.http.request("GET", self._url(remote_id), idempotent=True)
+        response = await self._core.http.request("GET", self._url(remote_id), idempotent=True)
         if response.status == 404:
             return None
         if response.status != 200:
-            raise self._c._error(response, what)
+            raise self._core.error(response, what)
         body = _wire.parse_json(self.store, response, what)
         if isinstance(body, list):  # 3dcart v2 wraps the one record in an array
             body = body[0] if len(body) == 1 else None
@@ -245,7 +247,7 @@ class Shift4ShopRegistries:
             store=self.store,
             remote_id=remote_id,
             name=_wire.optional_str(raw, "Name"),
-            currency=self._c._currency,
+            currency=self._currency,
             created_at=parse_date(raw.get("Created"), "Created"),
             updated_at=parse_date(raw.get("LastUpdate"), "LastUpdate"),
             expires_at=parse_date(raw.get("Expires"), "Expires"),
@@ -265,7 +267,7 @@ class Shift4ShopRegistries:
             sku=_wire.optional_str(raw, "SKU"),
             name=_wire.optional_str(raw, "ItemName"),
             listed=_count(raw.get("Listed"), "Listed"),
-            price=self._c._money.parse(raw.get("Price", 0), self._c._currency),
+            price=self._core.money.parse(raw.get("Price", 0), self._currency),
             sold=_count(raw.get("Sold"), "Sold"),
             sold_offline=_count(raw.get("SoldOffline"), "SoldOffline"),
         )

@@ -59,7 +59,7 @@ class Shop:
     sleeps: list[float] = field(default_factory=list)
 
     def source(self, page_size: int | None = None) -> Shift4ShopRegistries:
-        return Shift4ShopRegistries(self.connector, page_size=page_size)
+        return self.connector.make_registries(page_size=page_size)
 
     def add(self, name: str, items: list[dict[str, Any]] | None = None, **fields: Any) -> str:
         registry = add_registry(self.app, {"Name": name, "Items": items or [], **fields})

@@ -11,7 +11,6 @@ from syncd.ledger import Ledger
 from syncd.ledger.registries import RegistryJournalRecord, RegistryLedger
 from syncd.metrics import Metrics
 from syncd.platforms.shift4shop import Shift4ShopConnector
-from syncd.platforms.shift4shop_registries import Shift4ShopRegistries
 from syncd.registries.poll import RegistryPollOutcome, poll_registries
 from tests.registries.conftest import Shop, item
 
@@ -82,7 +81,7 @@ async def test_an_expired_registry_is_reported_once(shop: Shop, ledger: Ledger) 
 
 async def test_a_failed_listing_removes_nothing(shop: Shop, ledger: Ledger) -> None:
     ids = [shop.add(f"R{n}", [item(1), item(2)]) for n in range(5)]
-    shop.connector.registries = Shift4ShopRegistries(shop.connector, page_size=2)
+    shop.connector.registries = shop.connector.make_registries(page_size=2)
     await poll(shop, ledger)
     shop.faults(error_rate=1.0)
     failed = await poll(shop, ledger)
@@ -110,7 +109,7 @@ async def test_a_silently_truncated_listing_is_re_read_before_anything_is_remove
     shop: Shop, ledger: Ledger
 ) -> None:
     ids = [shop.add(f"R{n}", [item(1)]) for n in range(6)]
-    shop.connector.registries = Shift4ShopRegistries(shop.connector, page_size=4)
+    shop.connector.registries = shop.connector.make_registries(page_size=4)
     await poll(shop, ledger)
     shop.faults(truncate_rate=1.0, seed=1)  # every page loses its trailing half
     outcome = await poll(shop, ledger)
@@ -174,7 +173,7 @@ async def test_an_unreadable_registry_raises_one_alert(shop: Shop, ledger: Ledge
 async def test_registries_with_many_items_across_item_pages(cut_shop: Shop, ledger: Ledger) -> None:
     """The store lists two items inline; the rest come from ``/{id}/Items`` in pages."""
     ids = [cut_shop.add(f"R{n}", [item(1000 + i) for i in range(23)]) for n in range(5)]
-    cut_shop.connector.registries = Shift4ShopRegistries(cut_shop.connector, page_size=2)
+    cut_shop.connector.registries = cut_shop.connector.make_registries(page_size=2)
     first = await poll(cut_shop, ledger)
     assert (first.complete, first.listed) == (True, 5)
     assert {s.items for s in RegistryLedger(ledger).summaries()} == {23}
