@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,18 +38,9 @@ from syncd.reconcile import GroupPolicy, OnDelete, SfccStalePolicy
 from syncd.runner.cycle import policy_of
 from syncd.runner.result import CycleResult
 from syncd.runner.service import Syncer
-from tests.sim import laws, memory_store
+from tests.sim import laws
 from tests.sim.memory_store import Crash, Fault, Hostile, MemoryStore, Steps, four_stores
 from tests.sim.world import GROUP, InlineLedger, reset, sim_settings
-
-# Until a write of unknown outcome is settled by re-reading (ambiguous_write), a shopper's
-# move on such a record before syncd reads it again makes recovery mistake syncd's own
-# write for the shopper's. False: shoppers leave such a record alone until syncd reads it.
-UNKNOWN_OUTCOMES_SETTLED = True
-# Until a failing write whose intent a re-read fold superseded is contained (today the
-# executor records the outcome on the superseded intent and the ledger refuses it, failing
-# the whole cycle), no write fails in a cycle where a shopper moves meanwhile.
-FAILED_WRITES_CONTAINED = True
 
 START = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 STORES = ("cart", "bc", "sfcc", "sfcx")
@@ -151,8 +143,6 @@ class SimMachine(RuleBasedStateMachine):
             for rid, r in sorted(store.records.items()):
                 if store.codes[rid] in self.fresh or rid in store.reading:
                     continue
-                if rid in store.unanswered and not UNKNOWN_OUTCOMES_SETTLED:
-                    continue
                 if not usable or (r.balance > 0 and (r.status.usable or not store.caps.has_status)):
                     out.append((name, rid))
         return out
@@ -249,7 +239,6 @@ class SimMachine(RuleBasedStateMachine):
     def faulty_writes(self, store: str, faults: list[Fault]) -> None:
         self.stores[store].faults.extend(faults)
 
-    @precondition(lambda self: memory_store.HOSTILE)
     @rule(store=st.sampled_from(STORES), kinds=st.lists(st.sampled_from(Hostile), max_size=2))
     def hostile_listing(self, store: str, kinds: list[Hostile]) -> None:
         """The next listing of ``store`` carries records or pages no platform should send."""
@@ -283,24 +272,18 @@ class SimMachine(RuleBasedStateMachine):
         self.now += timedelta(minutes=5)
         self.planned, self.moved_in_cycle = dict(moves or {}), 0
         self.steps.count, self.steps.crash_at = 0, crash_at
-        paused = {}
-        if moves and not FAILED_WRITES_CONTAINED:
-            paused = {name: store.faults for name, store in self.stores.items()}
-            for store in self.stores.values():
-                store.faults = []
         if self.syncer is None:
             self.syncer = Syncer(
                 self.settings, self.ledger, clock=lambda: self.now, connectors=self.stores,
                 db=InlineLedger(self.ledger),
             )  # fmt: skip
-        listed_before = {name: store.sent_hostile for name, store in self.stores.items()}
+        listed_before = {name: Counter(store.sent_hostile) for name, store in self.stores.items()}
         result = self._cycle_or_crash(self.syncer.run_cycle(GROUP, force=force))
         if result is None:  # died before its plan (and alerts) may have been stored
             for name, store in self.stores.items():
                 store.sent_hostile = listed_before[name]
-        for name, store in self.stores.items():
+        for store in self.stores.values():
             store.reading.clear()  # the cycle is over: no write follows its reads
-            store.faults = paused.get(name, []) + store.faults
         self.planned = {}
         if result is None:
             return False
