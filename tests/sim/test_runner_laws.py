@@ -127,3 +127,20 @@ def test_two_blank_codes_on_3dcart_share_one_alert(sim: SimMachine) -> None:
     sim.hostile_listing(store="cart", kinds=[Hostile.BLANK_CODE])
     sim.cycle(force=True, moves={})
     sim.every_quarantined_record_has_its_alert()
+
+
+def test_a_spend_landing_on_the_value_of_an_unsettled_write_is_left_out(
+    sim: SimMachine,
+) -> None:
+    """kill -9 after BigCommerce's write of 70 was marked sent, before it reached the store;
+    a spend of 30 there then shows 70: §5 reads the written value as applied, so the spend
+    cannot be seen — the machine leaves such a move out (and counts nothing for it)."""
+    sim.issue(store="cart", amount=Decimal("100.00"), long_code=False)
+    sim.cycle(force=True, moves={})
+    sim._spend("cart", "GIFT0001", 3000)
+    sim.crash(force=True, moves={}, crash_at=8)
+    sim._spend("bc", "1", 3000)
+    assert sim.stores["bc"].records["1"].balance == Decimal("100.00")
+    sim._spend("bc", "1", 2000)  # any other figure is a spend recovery can see
+    sim.two_quiet_cycles_converge()
+    assert sim.truth["GIFT0001"] == Decimal("50.00")
