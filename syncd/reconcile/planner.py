@@ -127,7 +127,8 @@ def plan(
     ``quiet``: certificates whose records were set aside as quiet (:mod:`syncd.reconcile.quiet`);
     they are not planned, and the plan is the same as planning them would have given.
     ``unsettled``: (certificate, store) pairs with a write still under way there (a
-    re-creation between its delete and its create): a record missing there is not deleted."""
+    re-creation between its delete and its create): a record missing there is not deleted,
+    and a linked one found there is neither merged nor written (it may show that write)."""
     _check_inputs(snapshots, capabilities, now)
     links = [link for link in view.links if link.store in capabilities]
     skip = quiet.certificates
@@ -210,6 +211,9 @@ def _plan_existing(
     # Messages end up on status pages and in logs: never the whole code.
     label = mask_code(cert.code) if cert.code else cert.masked_code or f"#{cert.id}"
     led = Ledgered(cert.id, cert.currency, cert.balance, ctx.now, label, [], [])
+    # A write still under way on a linked store: what it shows may be syncd's own write, not
+    # a shopper's movement from the link's base. Recovery settles it before it is merged.
+    seen = {s: r for s, r in seen.items() if s not in links or (cert.id, s) not in ctx.unsettled}
     work = _Work(cert.id, cert, links, seen, led)
     spent = merge_deltas(led, links, seen)
     adopt_late(led, links, seen)
