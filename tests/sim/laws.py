@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from syncd.ledger import IntentAction, Ledger, LedgerView
-from syncd.model import LedgerCertificate, Status
+from syncd.model import BalanceMode, LedgerCertificate, Status
 from syncd.reconcile import GroupPolicy, OnDelete, SfccStalePolicy, target_balance
 from syncd.reconcile.deletion import is_live
 from syncd.reconcile.mirror import unmirrorable_reason
@@ -103,8 +103,12 @@ def writes_were_planned(ledger: Ledger, stores: Mapping[str, MemoryStore]) -> No
         cert = view.certificates[intent.certificate_id]
         code = code_of(cert, view, stores)
         action = IntentAction(intent.action)
+        recreate = stores[intent.store].caps.balance_write is BalanceMode.RECREATE
         if action is IntentAction.CREATE:
             planned[(intent.store, "create", intent.payload["new"]["code"])].add(code)
+        elif action is IntentAction.UPDATE and recreate:  # re-issue: delete, then create
+            planned[(intent.store, "delete", intent.payload["remote_id"])].add(code)
+            planned[(intent.store, "create", code)].add(code)
         else:
             op = "delete" if action is IntentAction.DELETE else "update"
             planned[(intent.store, op, intent.payload["remote_id"])].add(code)
@@ -121,8 +125,9 @@ def writes_were_planned(ledger: Ledger, stores: Mapping[str, MemoryStore]) -> No
 
 def converged(ledger: Ledger, stores: Mapping[str, MemoryStore], policy: GroupPolicy) -> None:
     """Every store that can hold a certificate shows the ledger's balance and status (3dcart:
-    0 when disabled; SFCC without companion: disabled while it holds more); no record on any
-    store is unknown to the ledger."""
+    0 when disabled; SFCC without companion: disabled while it holds more; SFCC with one:
+    disabled when nothing is left, and never created then); no record on any store is
+    unknown to the ledger."""
     view = ledger.load_view(GROUP)
     links = {(lk.certificate_id, lk.store): lk for lk in view.links}
     linked: set[tuple[str, str]] = set()
@@ -132,6 +137,7 @@ def converged(ledger: Ledger, stores: Mapping[str, MemoryStore], policy: GroupPo
             lk = links.get((cert.id, name))
             if not is_live(lk):
                 can = unmirrorable_reason(cert, store.caps, policy) is None
+                can = can and not _disabled_for_zero(cert, store)  # nothing to create there
                 restore = policy.on_delete is OnDelete.RESTORE
                 if lk is not None and lk.deleted and restore:
                     assert not can, f"{cert.code} not restored on {name}"
@@ -155,6 +161,9 @@ def _shows(
 ) -> None:  # fmt: skip
     target, _ = target_balance(cert.balance, cert.status, store.caps)
     where = f"{cert.code} on {store.name}"
+    if _disabled_for_zero(cert, store) and balance != target:
+        assert status is Status.DISABLED, f"{where}: nothing left, shows {balance} {status}"
+        return
     if store.caps.set_balance:
         assert balance == target, f"{where}: {balance} != {target}"
         if store.caps.has_status:
@@ -165,6 +174,12 @@ def _shows(
         assert status is Status.DISABLED, f"{where}: stale but {status}"
     elif not stale:
         assert status == cert.status, f"{where}: {status} != {cert.status}"
+
+
+def _disabled_for_zero(cert: LedgerCertificate, store: MemoryStore) -> bool:
+    """Nothing left, on a store that cannot hold 0 (SFCC): disabled there, never created."""
+    target, _ = target_balance(cert.balance, cert.status, store.caps)
+    return store.caps.set_balance and not store.caps.holds_zero and target == 0
 
 
 def quarantined_alerted(ledger: Ledger, stores: Mapping[str, MemoryStore]) -> None:

@@ -4,7 +4,8 @@ It is both the store (what shoppers and merchants change) and syncd's connector 
 vdirsyncer's memory storage: real code, no HTTP. Its :class:`Capabilities` make it play a
 3dcart-like store (no status: disabled is balance 0, the code is the id), a BigCommerce-like
 one (20-character codes, required people, integer ids), an SFCC-like one without companion
-(no code choice, no balance writes, masked codes, look-up by code) or one with a companion.
+(no code choice, no balance writes, masked codes, look-up by code) or one with a companion
+(a balance changed by re-issue: delete, then create the same code under a new id).
 
 Every method awaits :class:`Steps` first (and a write awaits it again once applied): the one
 scheduler of a simulation, which may crash the process there or let a shopper act there.
@@ -22,6 +23,7 @@ from enum import StrEnum
 
 from syncd.errors import BadPayload, Conflict, NotFound, Rejected, Transient, Unsupported
 from syncd.model import (
+    BalanceMode,
     Capabilities,
     ListingEnd,
     ListingPage,
@@ -40,7 +42,11 @@ BIGCOMMERCE = Capabilities(max_code_length=20, requires_people=True, max_message
 SFCC = Capabilities(
     read_codes=False, choose_code=False, set_balance=False, has_expiry=False, lookup_code=True
 )
-SFCC_COMPANION = Capabilities(has_expiry=False)
+# SFCC with a companion as syncd.platforms.sfcc declares it: a balance changes by re-issue
+# (delete, then create the same code: a new remote id), and nothing of 0 can be created.
+SFCC_COMPANION = Capabilities(
+    has_expiry=False, balance_write=BalanceMode.RECREATE, holds_zero=False
+)
 
 
 class Crash(BaseException):
@@ -186,7 +192,10 @@ class MemoryStore:
         if self.remote_id_of(cert.code) is not None:
             raise Conflict(self.name, f"code {mask_code(cert.code)} exists")
         fault = self._fault()
-        remote_id = self._add(cert.code, cert.amount, cert.balance, cert.currency, cert.status)
+        amount = cert.amount
+        if self.caps.balance_write is BalanceMode.RECREATE:  # SFCC: the balance is the amount
+            amount = cert.balance
+        remote_id = self._add(cert.code, amount, cert.balance, cert.currency, cert.status)
         self.created[self._key(cert.code)] += 1
         answer = self._shown(self.records[remote_id])  # the state the store applied
         await self._answer(fault, Write("create", remote_id, cert.code, True))
@@ -202,6 +211,8 @@ class MemoryStore:
         await self.steps()
         if balance is not None and not self.caps.set_balance:
             raise Unsupported(self.name, "cannot set a balance")
+        if balance is not None and self.caps.balance_write is BalanceMode.RECREATE:
+            raise Unsupported(self.name, "changes a balance by re-issue, not in place")
         if status is not None and not (self.caps.has_status and self.caps.set_status):
             raise Unsupported(self.name, "cannot set a status")
         remote_id = current.remote_id
@@ -283,6 +294,8 @@ class MemoryStore:
             raise Rejected(self.name, f"code longer than {limit} characters")
         if cert.currency != self.currency:
             raise Rejected(self.name, f"currency {cert.currency} is not {self.currency}")
+        if not self.caps.holds_zero and cert.balance <= 0:
+            raise Rejected(self.name, "cannot create a balance of 0")
         p = cert.people
         if self.caps.requires_people and not (p.to_name and p.to_email and p.from_name):
             raise Rejected(self.name, "to/from names and emails are required")

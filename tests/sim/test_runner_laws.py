@@ -11,6 +11,7 @@ import pytest
 from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
 
+from syncd.model import Status
 from syncd.reconcile import OnDelete, SfccStalePolicy
 from tests.sim.machine import LedgerSource, Move, SimMachine
 from tests.sim.memory_store import Fault, Hostile
@@ -144,3 +145,34 @@ def test_a_spend_landing_on_the_value_of_an_unsettled_write_is_left_out(
     sim._spend("bc", "1", 2000)  # any other figure is a spend recovery can see
     sim.two_quiet_cycles_converge()
     assert sim.truth["GIFT0001"] == Decimal("50.00")
+
+
+def test_sfcc_with_a_companion_changes_a_balance_by_re_issue(sim: SimMachine) -> None:
+    """A spend elsewhere re-issues the certificate on SFCC (delete, then create the same code
+    under a new id); spent to nothing, it is disabled there (SFCC cannot hold 0)."""
+    sim.issue(store="cart", amount=Decimal("100.00"), long_code=False)
+    sim.cycle(force=True, moves={})
+    sim._spend("cart", "GIFT0001", 3000)
+    sim.two_quiet_cycles_converge()
+    sfcx = sim.stores["sfcx"]
+    assert [(w.op, w.remote_id) for w in sfcx.writes] == [
+        ("create", "sfcx-000001"), ("delete", "sfcx-000001"), ("create", "sfcx-000002"),
+    ]  # fmt: skip
+    sim._spend("cart", "GIFT0001", 7000)
+    sim.two_quiet_cycles_converge()
+    assert sfcx.records["sfcx-000002"].status is Status.DISABLED
+
+
+def test_a_re_issue_whose_create_answer_is_lost_is_not_read_as_a_spend(
+    sim: SimMachine,
+) -> None:
+    """A spend of 1 on BigCommerce re-issues the certificate on SFCC: the delete's answer is
+    unreadable, recovery creates it again at 9 and that answer is lost. The listing shows the
+    code under a new id at 9: syncd's own write, not a second spend (today: 10 − 1 − 1 = 8)."""
+    sim.issue(store="sfcx", amount=Decimal("10.00"), long_code=False)
+    sim.cycle(force=True, moves={})
+    sim.faulty_writes(store="sfcx", faults=[Fault.APPLIED_ERROR, Fault.LOST])
+    sim._spend("bc", "1", 100)
+    sim.cycle(force=True, moves={})
+    sim.cycle(force=True, moves={})
+    sim.two_quiet_cycles_converge()
