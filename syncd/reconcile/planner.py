@@ -129,7 +129,8 @@ def plan(
     ``quiet``: certificates whose records were set aside as quiet (:mod:`syncd.reconcile.quiet`);
     they are not planned, and the plan is the same as planning them would have given.
     ``unsettled``: (certificate, store) pairs with a write still under way there (a
-    re-creation between its delete and its create): a record missing there is not deleted."""
+    re-creation between its delete and its create): a record missing there is not deleted,
+    and a linked one found there is neither merged nor written (it may show that write)."""
     _check_inputs(snapshots, capabilities, now)
     links = [link for link in view.links if link.store in capabilities]
     skip = quiet.certificates
@@ -154,8 +155,9 @@ def plan(
     alerts = once_each([*problem_alerts(snapshots), *matches.alerts, *ctx.alerts])
     linked = linked_counts(links, view.certificates)
     hold = check_brake(ctx.actions, ctx.vanished, linked, snapshots, policy, quiet.listed)
-    if hold:
-        return Plan(alerts=tuple(_held_alert(h) for h in hold), hold=hold)
+    if hold:  # nothing is written, but every record set aside still has its alert (§4.13)
+        held = [_held_alert(h) for h in hold]
+        return Plan(alerts=tuple(once_each([*held, *_problem_alerts(snapshots)])), hold=hold)
     actions, deferred = cap_writes(ctx.actions, policy.max_writes)
     return Plan(
         tuple(ctx.drafts), tuple(ctx.updates), tuple(ctx.links), tuple(ctx.journal),
@@ -213,6 +215,9 @@ def _plan_existing(
     # Messages end up on status pages and in logs: never the whole code.
     label = mask_code(cert.code) if cert.code else cert.masked_code or f"#{cert.id}"
     led = Ledgered(cert.id, cert.currency, cert.balance, ctx.now, label, [], [])
+    # A write still under way on a linked store: what it shows may be syncd's own write, not
+    # a shopper's movement from the link's base. Recovery settles it before it is merged.
+    seen = {s: r for s, r in seen.items() if s not in links or (cert.id, s) not in ctx.unsettled}
     work = _Work(cert.id, cert, links, seen, led)
     spent = merge_deltas(led, links, seen)
     adopt_late(led, links, seen)

@@ -77,12 +77,14 @@ def created_link(
 ) -> LedgerLink:
     """The link of a certificate we created (or found after a lost answer).
 
-    The base is what we wrote — a lower figure read back is a shopper's redemption the next
-    listing must see as a delta. A HIGHER figure cannot be a redemption: the create stopped
-    half-way (3dcart creates at the face value, then sets the balance), so that is the base.
+    The base is what we wrote: any other figure read back is a shopper's movement since (a
+    redemption or a reload) that the next listing must see as a delta. Only the face value
+    itself is the base when the balance written differs: the create stopped half-way (3dcart
+    creates at the face value, then sets the balance), and the next plan sets the balance.
     """
     link = link_after_write(action, None, cert_id, now, result=found)
-    return replace(link, last_balance=max(found.balance, action.new.balance))
+    half_way = found.balance == action.new.amount != action.new.balance
+    return replace(link, last_balance=found.balance if half_way else action.new.balance)
 
 
 def written_link(

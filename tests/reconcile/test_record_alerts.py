@@ -8,7 +8,7 @@ from dataclasses import replace
 from syncd.limits import COLUMN_LENGTH
 from syncd.model import RecordProblem, Snapshot
 from syncd.reconcile.plan import AlertKind
-from tests.reconcile.helpers import FULL, rec, run, snap
+from tests.reconcile.helpers import FULL, cert, link, rec, run, snap
 
 CODE = "SECRETGIFT0042"
 
@@ -92,3 +92,17 @@ def test_a_listing_read_to_its_end_allows_creates_of_codes_no_set_aside_record_c
     assert guards["masked"].allows("XXXXXXAB13")
     assert not guards["blind"].allows("ANYTHING")
     assert not guards["shifted"].allows("GIFT-2")
+
+
+def test_a_held_plan_still_alerts_every_record_set_aside() -> None:
+    certs = [cert(i, f"GC{i}", 100) for i in range(1, 21)]
+    links = [link(i, s, f"GC{i}", 100) for i in range(1, 21) for s in "ab"]
+    listed_a = [rec("a", f"GC{i}", 100) for i in range(1, 21)]
+    bad = RecordProblem("a", "   ", "blank code", is_code=True)
+    a = replace(snap("a", *listed_a, complete=False), problems=(bad,))
+    b = snap("b", *(rec("b", f"GC{i}", 100) for i in range(1, 15)))
+    p = run(certs, links, [a, b], {"a": FULL, "b": FULL})
+    assert p.held
+    assert not p.actions
+    assert AlertKind.MALFORMED_RECORD in [x.kind for x in p.alerts]
+    assert AlertKind.HELD in [x.kind for x in p.alerts]

@@ -82,3 +82,20 @@ def test_a_record_missing_while_re_created_is_not_deleted() -> None:
     assert held_back.actions == ()
     deleted = plan(view, snaps, CAPS, policy, NOW)
     assert "delete" in [j.kind for j in deleted.journal]
+
+
+def test_a_record_re_created_under_a_new_id_while_unsettled_is_not_merged() -> None:
+    """Deleted, created again at 25 (answer lost): the listing shows the code under a new id
+    at 25 while the intent is unsettled. That is syncd's own write, not a spend of 25 from
+    the link's 50: nothing journalled, nothing written there until recovery links it."""
+    view = View(
+        {1: cert(1, "GIFT-0001", 25)},
+        (link(1, "a", "GIFT-0001", 25), link(1, "sf", "gc-1", 50)),
+    )
+    snaps = {
+        "a": snap("a", rec("a", "GIFT-0001", 25)),
+        "sf": snap("sf", rec("sf", "GIFT-0001", 25, remote_id="gc-2")),
+    }
+    policy = GroupPolicy(defaults=DEFAULTS, force=True)
+    held_back = plan(view, snaps, CAPS, policy, NOW, unsettled={(1, "sf")})
+    assert (held_back.journal, held_back.actions, held_back.certificate_updates) == ((), (), ())

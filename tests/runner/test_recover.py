@@ -11,8 +11,9 @@ import pytest
 
 from syncd.config import load_settings
 from syncd.ledger import IntentRecord, Ledger
-from syncd.model import NewCertificate, People, Status
+from syncd.model import NewCertificate, People, RemoteCertificate, Status
 from syncd.reconcile import Create, Delete, SetBalance, SetStatus
+from syncd.runner.book import created_link
 from syncd.runner.codec import action_of, intent_of
 from syncd.runner.reveal import fits
 from syncd.runner.service import Syncer
@@ -131,3 +132,25 @@ def test_masks_fit_only_codes_they_could_hide() -> None:
     assert fits("************6XRD", "SBX2VJ7936KZ6XRD")
     assert not fits("************6XRD", "SBX2VJ7936KZ6XRE")
     assert not fits("***6XRD", "SBX2VJ7936KZ6XRD")
+
+
+@pytest.mark.parametrize(
+    ("shows", "base"),
+    [
+        (D("70.00"), D("70.00")),  # as written
+        (D("65.00"), D("70.00")),  # then spent 5: the next listing journals -5
+        (D("120.00"), D("70.00")),  # then reloaded 50: the next listing journals +50
+        (D("100.00"), D("100.00")),  # stopped at the face value: the next plan sets 70
+    ],
+    ids=["as-written", "then-spent", "then-reloaded", "half-way"],
+)
+def test_a_created_record_found_after_a_lost_answer_keeps_the_shoppers_movement(
+    shows: Decimal, base: Decimal
+) -> None:
+    """The merge base of a create found by its code after a lost answer is the balance
+    written, except the face value a create stopped half-way at (today: any higher figure
+    is taken as the base, and a reload made meanwhile is lost)."""
+    new = NewCertificate("C1", "USD", D("100.00"), D("70.00"))
+    found = RemoteCertificate("s", "r1", "C1", "USD", D("100.00"), shows, Status.ACTIVE)
+    link = created_link(Create("s", 7, new), 7, found, NOW)
+    assert (link.remote_id, link.last_balance) == ("r1", base)

@@ -11,19 +11,14 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from syncd.ledger import IntentAction, Ledger, LedgerView
-from syncd.model import LedgerCertificate, Status
+from syncd.model import BalanceMode, LedgerCertificate, Status
 from syncd.reconcile import GroupPolicy, OnDelete, SfccStalePolicy, target_balance
 from syncd.reconcile.deletion import is_live
 from syncd.reconcile.mirror import unmirrorable_reason
-from syncd.reconcile.plan import MOVES_LEDGER
-from tests.sim import memory_store
+from syncd.reconcile.plan import MOVES_LEDGER, AlertKind
+from syncd.reconcile.record_alerts import record_key_of
 from tests.sim.memory_store import MemoryStore
 from tests.sim.world import GROUP, alerts, intents, journal
-
-# The alert a write of unknown outcome raises when the store shows neither the base nor the
-# written value: the ledger journalled one of two readings, and says so.
-AMBIGUOUS_WRITE = "ambiguous_write"
-MALFORMED_RECORD = "malformed_record"
 
 
 def code_of(cert: LedgerCertificate, view: LedgerView, stores: Mapping[str, MemoryStore]) -> str:
@@ -41,21 +36,37 @@ def conserved(
     ledger: Ledger, stores: Mapping[str, MemoryStore], truth: Mapping[str, Decimal]
 ) -> None:
     """Every certificate's ledger balance is what shoppers did with it, overdrafts included;
-    a certificate with an ``ambiguous_write`` alert may hold either reading."""
+    where a write of unknown outcome was settled by one of two readings (its
+    ``ambiguous_write`` alert), the balance may differ by that alert's ``correction`` — what
+    taking the other reading would move the ledger by (DESIGN.md §5)."""
     view = ledger.load_view(GROUP)
-    ambiguous = {a.certificate_id for a in alerts(ledger) if a.kind == AMBIGUOUS_WRITE}
+    corrections: dict[int, list[Decimal]] = defaultdict(list)
+    for a in alerts(ledger):
+        if a.kind == AlertKind.AMBIGUOUS_WRITE and a.certificate_id is not None:
+            assert a.details is not None, f"ambiguous_write {a.key} without its figures"
+            corrections[a.certificate_id].append(Decimal(a.details["correction"]))
     seen: set[str] = set()
     for cert in view.certificates.values():
         code = code_of(cert, view, stores)
         assert code not in seen, f"two certificates for {code}"
         seen.add(code)
         assert code in truth, f"{code}: in the ledger, but no shopper issued it"
-        if cert.id not in ambiguous:
-            assert cert.balance == truth[code], (
-                f"{code}: ledger {cert.balance}, shoppers left {truth[code]}"
-            )
+        readings = _other_readings(corrections[cert.id])
+        assert truth[code] - cert.balance in readings, (
+            f"{code}: ledger {cert.balance}, shoppers left {truth[code]}"
+            + (f" (other readings: {sorted(readings)})" if corrections[cert.id] else "")
+        )
     missing = set(truth) - seen
     assert not missing, f"issued but not in the ledger: {sorted(missing)}"
+
+
+def _other_readings(corrections: list[Decimal]) -> set[Decimal]:
+    """What the ledger would move by if a human took the other reading of any of these
+    settlements (each on its own or together)."""
+    sums = {Decimal(0)}
+    for c in corrections:
+        sums |= {s + c for s in sums}
+    return sums
 
 
 def journal_explains_balances(ledger: Ledger) -> None:
@@ -92,8 +103,12 @@ def writes_were_planned(ledger: Ledger, stores: Mapping[str, MemoryStore]) -> No
         cert = view.certificates[intent.certificate_id]
         code = code_of(cert, view, stores)
         action = IntentAction(intent.action)
+        recreate = stores[intent.store].caps.balance_write is BalanceMode.RECREATE
         if action is IntentAction.CREATE:
             planned[(intent.store, "create", intent.payload["new"]["code"])].add(code)
+        elif action is IntentAction.UPDATE and recreate:  # re-issue: delete, then create
+            planned[(intent.store, "delete", intent.payload["remote_id"])].add(code)
+            planned[(intent.store, "create", code)].add(code)
         else:
             op = "delete" if action is IntentAction.DELETE else "update"
             planned[(intent.store, op, intent.payload["remote_id"])].add(code)
@@ -110,8 +125,9 @@ def writes_were_planned(ledger: Ledger, stores: Mapping[str, MemoryStore]) -> No
 
 def converged(ledger: Ledger, stores: Mapping[str, MemoryStore], policy: GroupPolicy) -> None:
     """Every store that can hold a certificate shows the ledger's balance and status (3dcart:
-    0 when disabled; SFCC without companion: disabled while it holds more); no record on any
-    store is unknown to the ledger."""
+    0 when disabled; SFCC without companion: disabled while it holds more; SFCC with one:
+    disabled when nothing is left, and never created then); no record on any store is
+    unknown to the ledger."""
     view = ledger.load_view(GROUP)
     links = {(lk.certificate_id, lk.store): lk for lk in view.links}
     linked: set[tuple[str, str]] = set()
@@ -121,6 +137,7 @@ def converged(ledger: Ledger, stores: Mapping[str, MemoryStore], policy: GroupPo
             lk = links.get((cert.id, name))
             if not is_live(lk):
                 can = unmirrorable_reason(cert, store.caps, policy) is None
+                can = can and not _disabled_for_zero(cert, store)  # nothing to create there
                 restore = policy.on_delete is OnDelete.RESTORE
                 if lk is not None and lk.deleted and restore:
                     assert not can, f"{cert.code} not restored on {name}"
@@ -144,6 +161,9 @@ def _shows(
 ) -> None:  # fmt: skip
     target, _ = target_balance(cert.balance, cert.status, store.caps)
     where = f"{cert.code} on {store.name}"
+    if _disabled_for_zero(cert, store) and balance != target:
+        assert status is Status.DISABLED, f"{where}: nothing left, shows {balance} {status}"
+        return
     if store.caps.set_balance:
         assert balance == target, f"{where}: {balance} != {target}"
         if store.caps.has_status:
@@ -156,10 +176,24 @@ def _shows(
         assert status == cert.status, f"{where}: {status} != {cert.status}"
 
 
+def _disabled_for_zero(cert: LedgerCertificate, store: MemoryStore) -> bool:
+    """Nothing left, on a store that cannot hold 0 (SFCC): disabled there, never created."""
+    target, _ = target_balance(cert.balance, cert.status, store.caps)
+    return store.caps.set_balance and not store.caps.holds_zero and target == 0
+
+
 def quarantined_alerted(ledger: Ledger, stores: Mapping[str, MemoryStore]) -> None:
-    """Every hostile record listed has its ``malformed_record`` alert (when any are sent)."""
-    quarantined = sum(store.sent_hostile for store in stores.values())
-    if not memory_store.HOSTILE or not quarantined:
-        return
-    raised = sum(a.count for a in alerts(ledger) if a.kind == MALFORMED_RECORD)
-    assert raised >= quarantined, f"{quarantined} hostile record(s), {raised} alert(s)"
+    """Every hostile record listed has its ``malformed_record`` alert, counted once for each
+    listing that carried it (DESIGN.md §4.13: one alert per store and record — records that
+    share a key, like two blank codes on 3dcart where the code is the id, share it)."""
+    counted: dict[tuple[str | None, str], int] = defaultdict(int)
+    for a in alerts(ledger):
+        if a.kind == AlertKind.MALFORMED_RECORD:
+            counted[(a.store, a.key)] += a.count
+    for name, store in stores.items():
+        for (record, is_code), listings in store.sent_hostile.items():
+            key = record_key_of(AlertKind.MALFORMED_RECORD, name, record, hidden=is_code)
+            raised = counted[(name, key)]
+            assert raised >= listings, (
+                f"{name}: hostile record {record!r} listed {listings} time(s), alerted {raised}"
+            )

@@ -4,7 +4,8 @@ It is both the store (what shoppers and merchants change) and syncd's connector 
 vdirsyncer's memory storage: real code, no HTTP. Its :class:`Capabilities` make it play a
 3dcart-like store (no status: disabled is balance 0, the code is the id), a BigCommerce-like
 one (20-character codes, required people, integer ids), an SFCC-like one without companion
-(no code choice, no balance writes, masked codes, look-up by code) or one with a companion.
+(no code choice, no balance writes, masked codes, look-up by code) or one with a companion
+(a balance changed by re-issue: delete, then create the same code under a new id).
 
 Every method awaits :class:`Steps` first (and a write awaits it again once applied): the one
 scheduler of a simulation, which may crash the process there or let a shopper act there.
@@ -22,6 +23,7 @@ from enum import StrEnum
 
 from syncd.errors import BadPayload, Conflict, NotFound, Rejected, Transient, Unsupported
 from syncd.model import (
+    BalanceMode,
     Capabilities,
     ListingEnd,
     ListingPage,
@@ -35,16 +37,16 @@ from syncd.money import parse_listed_money
 from syncd.platforms._wire import check_keys
 from syncd.platforms.base import ListingItem
 
-# Hostile records and lying pages (a whitespace code, money that is not money, a page sent
-# twice): off until the connectors quarantine such records and bound such listings.
-HOSTILE = True
-
 THREEDCART = Capabilities(has_status=False, set_status=False, has_expiry=False)
 BIGCOMMERCE = Capabilities(max_code_length=20, requires_people=True, max_message_length=250)
 SFCC = Capabilities(
     read_codes=False, choose_code=False, set_balance=False, has_expiry=False, lookup_code=True
 )
-SFCC_COMPANION = Capabilities(has_expiry=False)
+# SFCC with a companion as syncd.platforms.sfcc declares it: a balance changes by re-issue
+# (delete, then create the same code: a new remote id), and nothing of 0 can be created.
+SFCC_COMPANION = Capabilities(
+    has_expiry=False, balance_write=BalanceMode.RECREATE, holds_zero=False
+)
 
 
 class Crash(BaseException):
@@ -61,7 +63,7 @@ class Fault(StrEnum):
 
 
 class Hostile(StrEnum):
-    """A record or a page no well-behaved platform sends (see :data:`HOSTILE`)."""
+    """A record or a page no well-behaved platform sends (DESIGN.md §4.13)."""
 
     BLANK_CODE = "blank_code"
     NEGATIVE = "negative"
@@ -126,16 +128,15 @@ class MemoryStore:
     codes: dict[str, str] = field(default_factory=dict)  # remote id → plain code (ever)
     faults: list[Fault] = field(default_factory=list)  # consumed by the next writes
     hostile: list[Hostile] = field(default_factory=list)  # consumed by the next listing
-    sent_hostile: int = 0  # hostile records listed in cycles that did not die
+    # Hostile records listed in cycles that did not die: (record key, key is the code) → the
+    # number of listings that carried it (a listing counts a record once, as its alert does).
+    sent_hostile: Counter[tuple[str, bool]] = field(default_factory=Counter)
     created: Counter[str] = field(default_factory=Counter)  # creates applied, by code key
     removed: Counter[str] = field(default_factory=Counter)  # deletions of any kind, by code key
     writes: list[Write] = field(default_factory=list)
     # Remote ids syncd has read and not yet written: a shopper's move there would fall in the
     # one-round-trip window DESIGN.md §5 accepts (an absolute write overwrites it).
     reading: set[str] = field(default_factory=set)
-    # Remote ids whose last write was applied but whose answer syncd never saw (lost, unread,
-    # or the process died first), until syncd reads them again.
-    unanswered: set[str] = field(default_factory=set)
     _next_id: int = 1
 
     # -- the Connector protocol ------------------------------------------------------------
@@ -151,24 +152,26 @@ class MemoryStore:
     async def list_certificates(self) -> AsyncIterator[ListingItem]:
         ids = sorted(self.records, key=self._order)
         pages = [ids[i : i + self.page_size] for i in range(0, len(ids), self.page_size)]
-        hostile, self.hostile = (self.hostile, []) if HOSTILE else ([], self.hostile)
+        hostile, self.hostile = self.hostile, []
         for n, page in enumerate(pages):
             await self.steps()
             shown = [self._shown(self.records[r]) for r in page if r in self.records]
             yield self._page(shown)
             if n == 0 and Hostile.REPEATED_PAGE in hostile:
                 yield self._page(shown)
+        carried: set[tuple[str, bool]] = set()
         for kind in hostile:
             if kind is not Hostile.REPEATED_PAGE:
-                self.sent_hostile += 1
-                yield self._page([self._hostile_record(kind)])
+                record = self._hostile_record(kind)
+                carried.add((record.remote_id, record.code == record.remote_id))
+                yield self._page([record])
+        self.sent_hostile.update(carried)
         await self.steps()
         yield ListingEnd(complete=True, pages=len(pages), requests=len(pages) + 1)
 
     async def get_certificate(self, remote_id: str) -> RemoteCertificate | None:
         await self.steps()
         record = self.records.get(remote_id)
-        self.unanswered.discard(remote_id)
         if record is None:
             return None
         self.reading.add(remote_id)
@@ -181,7 +184,6 @@ class MemoryStore:
         remote_id = self.remote_id_of(code)
         if remote_id is None:
             return None
-        self.unanswered.discard(remote_id)
         return self._shown(self.records[remote_id])
 
     async def create_certificate(self, cert: NewCertificate) -> RemoteCertificate:
@@ -190,7 +192,10 @@ class MemoryStore:
         if self.remote_id_of(cert.code) is not None:
             raise Conflict(self.name, f"code {mask_code(cert.code)} exists")
         fault = self._fault()
-        remote_id = self._add(cert.code, cert.amount, cert.balance, cert.currency, cert.status)
+        amount = cert.amount
+        if self.caps.balance_write is BalanceMode.RECREATE:  # SFCC: the balance is the amount
+            amount = cert.balance
+        remote_id = self._add(cert.code, amount, cert.balance, cert.currency, cert.status)
         self.created[self._key(cert.code)] += 1
         answer = self._shown(self.records[remote_id])  # the state the store applied
         await self._answer(fault, Write("create", remote_id, cert.code, True))
@@ -206,6 +211,8 @@ class MemoryStore:
         await self.steps()
         if balance is not None and not self.caps.set_balance:
             raise Unsupported(self.name, "cannot set a balance")
+        if balance is not None and self.caps.balance_write is BalanceMode.RECREATE:
+            raise Unsupported(self.name, "changes a balance by re-issue, not in place")
         if status is not None and not (self.caps.has_status and self.caps.set_status):
             raise Unsupported(self.name, "cannot set a status")
         remote_id = current.remote_id
@@ -287,6 +294,8 @@ class MemoryStore:
             raise Rejected(self.name, f"code longer than {limit} characters")
         if cert.currency != self.currency:
             raise Rejected(self.name, f"currency {cert.currency} is not {self.currency}")
+        if not self.caps.holds_zero and cert.balance <= 0:
+            raise Rejected(self.name, "cannot create a balance of 0")
         p = cert.people
         if self.caps.requires_people and not (p.to_name and p.to_email and p.from_name):
             raise Rejected(self.name, "to/from names and emails are required")
@@ -301,7 +310,6 @@ class MemoryStore:
     async def _answer(self, fault: Fault | None, write: Write) -> None:
         """The way back from an applied write: logged, then the fault (if any) strikes."""
         self.writes.append(write)
-        self.unanswered.add(write.remote_id)
         if fault is Fault.CRASH_AFTER:
             self.steps.die()
         await self.steps()  # the answer travels back: a shopper may act meanwhile
@@ -309,7 +317,6 @@ class MemoryStore:
             raise Transient(self.name, "connection dropped after the request was sent")
         if fault is Fault.APPLIED_ERROR:
             raise BadPayload(self.name, "answer is not JSON")
-        self.unanswered.discard(write.remote_id)
 
     def _add(
         self, code: str, amount: Decimal, balance: Decimal, currency: str, status: Status
