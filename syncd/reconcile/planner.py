@@ -157,7 +157,7 @@ def plan(
     hold = check_brake(ctx.actions, ctx.vanished, linked, snapshots, policy, quiet.listed)
     if hold:  # nothing is written, but every record set aside still has its alert (§4.13)
         held = [_held_alert(h) for h in hold]
-        return Plan(alerts=tuple(once_each([*held, *_problem_alerts(snapshots)])), hold=hold)
+        return Plan(alerts=tuple(once_each([*held, *problem_alerts(snapshots)])), hold=hold)
     actions, deferred = cap_writes(ctx.actions, policy.max_writes)
     return Plan(
         tuple(ctx.drafts), tuple(ctx.updates), tuple(ctx.links), tuple(ctx.journal),
