@@ -16,10 +16,23 @@ from syncd.reconcile import deletion
 
 
 class FoldedCodes:
-    """Per store whose codes ignore case: folded code → the codes held there."""
+    """Per store whose codes ignore case: folded code → the codes held there.
 
-    def __init__(self, stores: Iterable[str] = ()) -> None:
-        self._held: dict[str, dict[str, set[str]]] = {s: {} for s in stores}
+    A store's index is built at its first :meth:`claim` (a cycle that plans no create there,
+    the steady case, never pays for folding every code of the group)."""
+
+    def __init__(
+        self,
+        certificates: Mapping[int, LedgerCertificate] | None = None,
+        links: Iterable[LedgerLink] = (),
+        snapshots: Mapping[str, Snapshot] | None = None,
+        stores: Iterable[str] = (),
+    ) -> None:
+        self._certificates = certificates or {}
+        self._links = links
+        self._snapshots = snapshots or {}
+        self._stores = frozenset(stores)
+        self._held: dict[str, dict[str, set[str]]] = {}
 
     @classmethod
     def of(
@@ -29,31 +42,32 @@ class FoldedCodes:
         snapshots: Mapping[str, Snapshot],
         capabilities: Mapping[str, Capabilities],
     ) -> FoldedCodes:
-        folded = cls(s for s, caps in capabilities.items() if caps.case_insensitive_codes)
-        if not folded._held:
-            return folded
-        for link in links:
-            cert = certificates.get(link.certificate_id)
-            if cert is not None and cert.code and deletion.is_live(link):
-                folded._hold(link.store, cert.code)
-        for store, snap in snapshots.items():
-            if store in folded._held:
-                for record in snap.certificates:
-                    if record.code:
-                        folded._hold(store, record.code)
-        return folded
+        stores = (s for s, caps in capabilities.items() if caps.case_insensitive_codes)
+        return cls(certificates, links, snapshots, stores)
 
-    def _hold(self, store: str, code: str) -> None:
-        codes = self._held.get(store)
-        if codes is not None:
-            codes.setdefault(code.casefold(), set()).add(code)
+    def _index(self, store: str) -> dict[str, set[str]]:
+        """What ``store`` holds, folded: its live links' codes and its listed codes."""
+        codes: dict[str, set[str]] = {}
+        for link in self._links:
+            if link.store != store or not deletion.is_live(link):
+                continue
+            cert = self._certificates.get(link.certificate_id)
+            if cert is not None and cert.code:
+                codes.setdefault(cert.code.casefold(), set()).add(cert.code)
+        snap = self._snapshots.get(store)
+        for record in snap.certificates if snap is not None else ():
+            if record.code:
+                codes.setdefault(record.code.casefold(), set()).add(record.code)
+        return codes
 
     def claim(self, store: str, code: str) -> bool:
         """Whether ``code`` may be created on ``store``: False when a code equal to it but
         for case is there; True (and it is held from now on) otherwise."""
+        if store not in self._stores:
+            return True
         codes = self._held.get(store)
         if codes is None:
-            return True
+            codes = self._held[store] = self._index(store)
         there = codes.setdefault(code.casefold(), set())
         if there - {code}:
             return False
