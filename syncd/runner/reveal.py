@@ -89,17 +89,10 @@ async def _reveal_by_id(
     if not hidden:
         return snap
     found = await asyncio.gather(*(_one_code(r, conn) for r in hidden))
-    codes = {r.remote_id: code for r, code in zip(hidden, found, strict=True) if code}
     failed = sum(1 for code in found if code is None)
-    log.info("reveal.by_id", store=snap.store, requests=len(hidden), revealed=len(codes),
-             failed=failed)  # fmt: skip
-    if not codes:
-        return snap
-    records = tuple(
-        replace(r, code=codes[r.remote_id]) if r.remote_id in codes else r
-        for r in snap.certificates
-    )
-    return replace(snap, certificates=records)
+    log.info("reveal.by_id", store=snap.store, requests=len(hidden),
+             revealed=sum(1 for code in found if code), failed=failed)  # fmt: skip
+    return _with_codes(snap, hidden, found)
 
 
 async def _one_code(record: RemoteCertificate, conn: CodeRevealer) -> str | None:
@@ -130,6 +123,13 @@ async def _reveal(
     conn: Connector,
 ) -> Snapshot:
     found = await asyncio.gather(*(_confirm(r, known, conn) for r in hidden))
+    return _with_codes(snap, hidden, found)
+
+
+def _with_codes(
+    snap: Snapshot, hidden: list[RemoteCertificate], found: list[str | None]
+) -> Snapshot:
+    """``snap`` with each hidden record that ``found`` a code for showing it."""
     codes = {r.remote_id: code for r, code in zip(hidden, found, strict=True) if code}
     if not codes:
         return snap
